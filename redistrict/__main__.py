@@ -1,0 +1,5 @@
+import sys
+
+from redistrict.cli import main
+
+sys.exit(main())

@@ -1,0 +1,22 @@
+"""solver: divide a graph of units into contiguous districts under a population cap, and prove how good it is.
+
+Public API (the only names ``redistrict`` uses):
+
+- ``Spec``: what to solve (cap, floor, number of districts or "auto", objective, groups, time limit...).
+- ``solve(graph, spec) -> Plan``: exact integer programming (HiGHS, CBC fallback) with a heuristic warm
+  start; ``Plan.status`` is ``optimal`` only when the bound proves it.
+- ``precheck(graph, spec) -> list[str]``: plain-words reasons why no plan can exist (empty when none found).
+- ``verify(graph, spec, assignment) -> list[str]``: an independent re-check of a plan (empty when valid).
+
+The solver never sees a geometry: nodes carry ``population``, ``households``, ``x``, ``y`` (metres) and
+optional ``group`` / ``facility``; edges carry ``length_m`` and ``barrier``.
+This package never imports ``boundaries`` or ``maps``.
+"""
+from solver.errors import SolverError
+from solver.spec import Spec
+from solver.plan import Plan
+from solver.precheck import precheck
+from solver.verify import verify
+from solver.solve import solve
+
+__all__ = ["SolverError", "Spec", "Plan", "precheck", "verify", "solve"]

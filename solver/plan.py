@@ -1,0 +1,55 @@
+"""The solver's answer: an immutable record with an honest status."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+Status = Literal["optimal", "feasible", "infeasible", "no-solution"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """``assignment`` maps every unit id to a district numbered 1..districts.
+
+    ``status`` is ``optimal`` only when the solver proved a zero gap; ``feasible`` carries the best
+    bound and the relative gap; ``infeasible`` and ``no-solution`` carry ``reasons`` and an empty
+    assignment. ``minimum_proven`` says whether fewer districts were proven impossible (or are
+    impossible by arithmetic: ceil(total / cap)).
+    """
+
+    assignment: Mapping[str, int]
+    districts: int
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    runtime_s: float
+    backend: str
+    solver_version: str
+    objective_name: str
+    centres: Mapping[int, str] = field(default_factory=dict)
+    minimum_proven: bool = False
+    reasons: tuple[str, ...] = ()
+    attempts: tuple[Mapping[str, Any], ...] = ()
+
+    def __repr__(self) -> str:
+        gap = "" if self.gap is None else f", gap={self.gap:.2%}"
+        return f"<Plan {self.status} [{self.districts} districts], {self.objective_name}={self.objective}{gap}>"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "districts": self.districts,
+            "objective_name": self.objective_name,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "runtime_s": self.runtime_s,
+            "backend": self.backend,
+            "solver_version": self.solver_version,
+            "minimum_proven": self.minimum_proven,
+            "reasons": list(self.reasons),
+            "centres": {str(k): v for k, v in sorted(self.centres.items())},
+            "attempts": [dict(a) for a in self.attempts],
+            "assignment": {u: self.assignment[u] for u in sorted(self.assignment)},
+        }

@@ -1,0 +1,35 @@
+"""What the solver is asked to do: plain data, no geometry."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+Objective = Literal["inertia", "boundary", "cut-edges"]
+Backend = Literal["highs", "cbc"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spec:
+    """A districting problem on a unit graph.
+
+    ``districts="auto"`` asks for the fewest districts for which a plan exists, starting from
+    ceil(total population / max_population). ``group_attr`` names a node attribute whose equal,
+    non-empty values must end up in one district (居民小组, grids, estate phases).
+    """
+
+    max_population: float
+    min_population: float | None = None
+    districts: int | Literal["auto"] = "auto"
+    objective: Objective = "inertia"
+    population_attr: str = "population"
+    group_attr: str | None = "group"
+    require_facility: bool = False
+    facility_attr: str = "facility"
+    time_limit_s: float = 60.0
+    backend: Backend = "highs"
+    seed: int = 0
+    max_districts: int | None = None
+    # Alternatives: the answer must differ, as a partition (not a relabelling), from each plan listed here
+    # in where at least one node with a non-empty ``distinct_attr`` goes (estates, by default).
+    distinct_from: tuple[Mapping[str, int], ...] = ()
+    distinct_attr: str = "estate_id"

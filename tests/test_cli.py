@@ -1,0 +1,120 @@
+"""The command as a user runs it: exit codes, messages that name the culprit, no tracebacks."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import geopandas as gpd
+import networkx as nx
+import pytest
+from networkx.readwrite import json_graph
+
+from redistrict.cli import main
+from redistrict.sample import SAMPLE_COMMUNITY, sample_paths
+
+
+def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "redistrict", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def test_help_lists_commands_and_exit_codes():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("demo", "split", "inspect", "solve", "profiles"):
+        assert command in result.stdout
+    assert "exit codes" in result.stdout
+
+
+def test_missing_file_is_named_without_traceback(tmp_path):
+    paths = sample_paths()
+    result = run_cli("split", "--communities", str(tmp_path / "nowhere.geojson"), "--estates", str(paths["estates"]),
+                     "--population", str(paths["population"]), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "nowhere.geojson" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_infeasible_cap_exits_3_and_writes_nothing(tmp_path):
+    paths = sample_paths()
+    result = run_cli("split", *[f"--{k}={v}" for k, v in paths.items()], "--community", SAMPLE_COMMUNITY,
+                     "--cap", "2000", "--out", str(tmp_path / "out"))
+    assert result.returncode == 3, result.stderr
+    assert "infeasible" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_profile_is_a_usage_error(capsys):
+    assert main(["demo", "--profile", "atlantis-2030", "--out", "unused"]) == 2
+    assert "atlantis-2030" in capsys.readouterr().err
+
+
+def test_profiles_are_listed(capsys):
+    assert main(["profiles"]) == 0
+    listed = capsys.readouterr().out
+    for name in ("dongguan-2023", "national-2026", "beijing-2020", "henan-2022"):
+        assert name in listed
+
+
+def test_scenario_with_chinese_field_names(tmp_path):
+    """A bureau's own column names (常住人口, 户数, 名称) mapped in a scenario file; flags override it."""
+    paths = sample_paths()
+    population = gpd.read_file(paths["population"]).rename(columns={"population": "常住人口", "households": "户数"})
+    population.to_file(tmp_path / "人口.gpkg", driver="GPKG")
+    estates = gpd.read_file(paths["estates"]).rename(columns={"name": "小区名称"})
+    estates.to_file(tmp_path / "楼盘.gpkg", driver="GPKG")
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(f"""
+[inputs]
+communities = "{paths['communities'].as_posix()}"
+estates = "楼盘.gpkg"
+population = "人口.gpkg"
+roads = "{paths['roads'].as_posix()}"
+facilities = "{paths['facilities'].as_posix()}"
+
+[fields.population]
+"常住人口" = "population"
+"户数" = "households"
+
+[fields.estates]
+"小区名称" = "name"
+
+[run]
+community = "{SAMPLE_COMMUNITY}"
+cap = 25000
+
+[solver]
+time_limit_s = 60
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("split", "--scenario", str(scenario), "--cap", "30000", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["scenario"]["run"]["cap"] == 30000  # the flag won over the scenario's 25000
+    assert record["population_conserved"] is True
+    districts = gpd.read_file(out / "plan.geojson")
+    assert (districts["population"] <= 30_000).all()
+    assert districts["population"].sum() == record["totals"]["population_in"]
+
+
+def test_solve_graph_json(tmp_path):
+    graph = nx.grid_2d_graph(4, 4)
+    graph = nx.relabel_nodes(graph, {n: f"{n[0]}-{n[1]}" for n in graph})
+    for node in graph:
+        i, j = map(int, node.split("-"))
+        graph.nodes[node].update(TOTPOP=1, x=i * 100.0, y=j * 100.0)
+    path = tmp_path / "grid.json"
+    path.write_text(json.dumps(json_graph.adjacency_data(graph)), encoding="utf-8")
+    out = tmp_path / "plan.json"
+    result = run_cli("solve", str(path), "--population-attr", "TOTPOP", "--districts", "4",
+                     "--min-population", "4", "--max-population", "4", "--objective", "cut-edges",
+                     "--time-limit", "30", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    assert plan["status"] == "optimal"
+    assert plan["objective"] == pytest.approx(8)  # 4×4 grid into four 2×2 squares or four strips: 8 cut edges
+    assert plan["verified"] is True
+    assert sorted(set(plan["assignment"].values())) == [1, 2, 3, 4]
