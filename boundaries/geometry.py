@@ -1,0 +1,125 @@
+"""Geometry repair at the door: the right geometry type per layer, invalid shapes repaired with
+``make_valid`` and reported (an error when the repair changes the area, e.g. a bow-tie), empty
+features left out and named.
+"""
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from boundaries.errors import Problem
+
+_POLYGONAL = {"communities", "estates"}
+_POINTS = {"population", "facilities"}
+_AREA_CHANGE_TOLERATED = 0.01  # relative area change a repair may make and still be a warning
+
+# shapely type ids
+_POINT, _LINESTRING, _LINEARRING, _POLYGON, _MULTIPOINT, _MULTILINESTRING, _MULTIPOLYGON, _COLLECTION = range(8)
+
+
+def _polygonal_part(geom):
+    """The polygonal content of a geometry (None if there is none)."""
+    kind = shapely.get_type_id(geom)
+    if kind in (_POLYGON, _MULTIPOLYGON):
+        return geom
+    if kind in (_LINESTRING, _LINEARRING) and geom.is_closed and len(geom.coords) >= 4:
+        return shapely.Polygon(geom.coords)
+    if kind == _COLLECTION:
+        parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (_POLYGON, _MULTIPOLYGON)]
+        if parts:
+            return shapely.union_all(parts)
+    return None
+
+
+def _shoelace_area(geom) -> float:
+    """Area as drawn (signed rings), which a bow-tie cancels out; make_valid keeps both lobes."""
+    total = 0.0
+    for polygon in shapely.get_parts(geom):
+        if shapely.get_type_id(polygon) != _POLYGON:
+            continue
+        rings = [polygon.exterior, *polygon.interiors]
+        for index, ring in enumerate(rings):
+            xy = np.asarray(ring.coords)
+            signed = 0.5 * float(np.sum(xy[:-1, 0] * xy[1:, 1] - xy[1:, 0] * xy[:-1, 1]))
+            total += abs(signed) if index == 0 else -abs(signed)
+    return total
+
+
+def clean_geometries(geoms: np.ndarray, role: str, labels: list[str]
+                     ) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    """Return (geometries, keep mask, problems) for one layer; never changes the input array."""
+    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    keep = np.ones(len(geoms), dtype=bool)
+    problems: list[Problem] = []
+    converted = 0
+    for i, geom in enumerate(geoms):
+        label = labels[i]
+        if geom is None or shapely.is_empty(geom):
+            severity = "error" if role in _POLYGONAL | {"population"} else "warning"
+            problems.append(Problem(severity, role, label, "empty geometry: the feature is left out",
+                                    "draw the feature or delete the row"))
+            keep[i] = False
+            continue
+        kind = shapely.get_type_id(geom)
+        if role in _POLYGONAL:
+            polygonal = _polygonal_part(geom)
+            if polygonal is None:
+                problems.append(Problem("error", role, label,
+                                        f"is a {geom.geom_type}, not an area: the feature is left out",
+                                        "draw it as a polygon (closed boundary)"))
+                keep[i] = False
+                continue
+            if kind not in (_POLYGON, _MULTIPOLYGON):
+                converted += 1
+            geom = polygonal
+            if not shapely.is_valid(geom):
+                reason = shapely.is_valid_reason(geom)
+                drawn = _shoelace_area(geom)
+                repaired = _polygonal_part(shapely.make_valid(geom, method="structure", keep_collapsed=False))
+                if repaired is None or repaired.is_empty:
+                    problems.append(Problem("error", role, label, f"invalid geometry ({reason}) that "
+                                            "make_valid reduces to nothing: the feature is left out",
+                                            "redraw the boundary"))
+                    keep[i] = False
+                    continue
+                change = abs(repaired.area - drawn) / max(repaired.area, abs(drawn), 1e-9)
+                if change > _AREA_CHANGE_TOLERATED:
+                    problems.append(Problem(
+                        "error", role, label,
+                        f"invalid geometry ({reason}), e.g. a self-crossing (bow-tie) boundary; repaired with "
+                        f"make_valid into {len(shapely.get_parts(repaired))} part(s) of {repaired.area:,.0f} m² "
+                        f"(drawn area {drawn:,.0f} m²)",
+                        "check the repaired shape or redraw the boundary so that it does not cross itself"))
+                else:
+                    problems.append(Problem("warning", role, label,
+                                            f"invalid geometry ({reason}) repaired with make_valid "
+                                            f"(area unchanged within 1%)", "fix it in the source when convenient"))
+                geom = repaired
+            geoms[i] = geom
+        elif role in _POINTS:
+            if kind == _POINT:
+                continue
+            if kind == _MULTIPOINT and shapely.get_num_geometries(geom) == 1:
+                geoms[i] = shapely.get_geometry(geom, 0)
+                continue
+            if kind in (_POLYGON, _MULTIPOLYGON):
+                geoms[i] = shapely.point_on_surface(shapely.make_valid(geom))
+                converted += 1
+                continue
+            problems.append(Problem("error", role, label,
+                                    f"is a {geom.geom_type}, not a point: the feature is left out",
+                                    "give one point per building or address"))
+            keep[i] = False
+        else:  # roads and rivers: lines; water areas count by their banks
+            if kind in (_POLYGON, _MULTIPOLYGON):
+                geoms[i] = shapely.boundary(shapely.make_valid(geom))
+                converted += 1
+            elif kind not in (_LINESTRING, _LINEARRING, _MULTILINESTRING, _COLLECTION):
+                problems.append(Problem("warning", role, label, f"is a {geom.geom_type}, not a line: left out"))
+                keep[i] = False
+    if converted:
+        what = {"population": "polygons taken as a point inside each", "facilities":
+                "polygons taken as a point inside each", "roads": "areas taken by their outlines"}.get(
+            role, "closed lines or collections taken as polygons")
+        problems.append(Problem("warning", role, None, f"{converted} feature(s) of another geometry type: {what}"))
+    return geoms, keep, problems

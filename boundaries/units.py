@@ -1,0 +1,381 @@
+"""Atomic units of one community: whole estates, and the remaining land cut into blocks along
+roads and rivers (or a regular grid where there are none); every person counted exactly once.
+
+How the remaining land is cut:
+
+    community boundary ─► faces of (boundary ∪ road/river lines), polygonized
+                          (faces larger than ``max_block_area_m2`` further cut by the grid)
+    each face − estates ─► pieces, multi-part pieces exploded
+    pieces < ``min_block_area_m2`` ─► merged into the neighbour (estate or block) sharing most boundary
+    blocks numbered north to south, then west to east
+
+Estates are clipped to the community boundary and to the estates listed before them (an overlap is
+a validation error; the clipping only keeps units disjoint when the user goes on anyway).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import STRtree
+
+from boundaries.errors import InputError, Problem
+from boundaries.population import community_of_estates, community_of_points, pick_covering, sum_by
+
+log = logging.getLogger(__name__)
+
+_EDGE_EPS_M = 0.05        # two pieces closer than this touch (floating-point noding noise)
+_DUST_AREA_M2 = 1e-6      # pieces smaller than this are numerical dust, merged like slivers
+
+
+@dataclass(frozen=True, eq=False)  # holds GeoDataFrames: identity, not element-wise equality
+class Units:
+    """The atomic units of one community and the people in them (see the package docs)."""
+
+    frame: gpd.GeoDataFrame
+    boundary: object
+    community_id: str
+    community_name: str
+    population_in: float
+    households_in: float
+    population_out: float
+    households_out: float
+    reassigned: tuple[Mapping, ...]
+    notes: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        kinds = self.frame["kind"].value_counts()
+        return (f"<Units {self.community_name} ({self.community_id}): {kinds.get('estate', 0)} estates + "
+                f"{kinds.get('block', 0)} blocks, population {self.population_out:,.0f}, "
+                f"households {self.households_out:,.0f}>")
+
+
+def find_community(layers, community: str) -> int:
+    """Row of the community named ``community`` (its name or community_id); InputError otherwise."""
+    if not isinstance(community, str):
+        raise InputError([Problem("error", "communities", str(community),
+                                  f"community must be given by name or id (a string), got {type(community).__name__}")])
+    frame = layers.communities
+    by_id = np.flatnonzero(frame["community_id"].astype(str).to_numpy() == community)
+    if len(by_id) == 1:
+        return int(by_id[0])
+    by_name = np.flatnonzero(frame["name"].astype(str).str.strip().to_numpy() == community.strip())
+    if len(by_name) == 1:
+        return int(by_name[0])
+    if len(by_name) > 1:
+        ids = ", ".join(frame["community_id"].iloc[by_name].astype(str))
+        raise InputError([Problem("error", "communities", community,
+                                  f"{len(by_name)} communities are called {community!r} (ids {ids})",
+                                  "choose one by its community_id")])
+    known = ", ".join(f"{n} ({i})" for i, n in zip(frame["community_id"], frame["name"]))
+    raise InputError([Problem("error", "communities", community, "no community has this name or id",
+                              f"known communities: {known}")])
+
+
+def community_totals(layers, *, snap_tolerance_m: float = 30.0) -> pd.DataFrame:
+    """Population, households and estate count per community (points attributed as in ``build_units``)."""
+    owner, _ = community_of_points(layers, snap_tolerance_m=snap_tolerance_m)
+    ids = layers.communities["community_id"].astype(str).tolist()
+    position = {cid: i for i, cid in enumerate(ids)}
+    index = np.array([position[o] if o is not None else -1 for o in owner], dtype=np.int64)
+    population = sum_by(index, layers.population["population"].to_numpy(), len(ids))
+    households = sum_by(index, layers.population["households"].to_numpy(), len(ids))
+    estate_owner = community_of_estates(layers)
+    estates = [int(np.sum(estate_owner == cid)) for cid in ids]
+    return pd.DataFrame({"community_id": ids, "name": layers.communities["name"].tolist(),
+                         "population": population, "households": households, "estates": estates})
+
+
+def _grid_cells(geom, grid_size_m: float) -> np.ndarray:
+    """Square cells aligned on multiples of ``grid_size_m`` (stable across runs) covering ``geom``."""
+    minx, miny, maxx, maxy = geom.bounds
+    xs = np.arange(math.floor(minx / grid_size_m), math.ceil(maxx / grid_size_m)) * grid_size_m
+    ys = np.arange(math.floor(miny / grid_size_m), math.ceil(maxy / grid_size_m)) * grid_size_m
+    gx, gy = np.meshgrid(xs, ys)
+    cells = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + grid_size_m, gy.ravel() + grid_size_m)
+    tree = STRtree(cells)
+    hits = tree.query(geom, predicate="intersects")
+    return shapely.intersection(cells[np.sort(hits)], geom)
+
+
+def _road_faces(boundary, roads: gpd.GeoDataFrame | None) -> np.ndarray | None:
+    """Faces of the community cut by road and river lines; None when no line crosses it."""
+    if roads is None or len(roads) == 0:
+        return None
+    lines = roads.geometry.values
+    near = lines[STRtree(lines).query(boundary, predicate="intersects")]
+    if len(near) == 0:
+        return None
+    clipped = shapely.intersection(near, shapely.buffer(boundary, 1.0))
+    linework = shapely.union_all(np.concatenate([[shapely.boundary(boundary)], clipped]))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(linework)))
+    inside = shapely.within(shapely.point_on_surface(faces), boundary)
+    faces = shapely.intersection(faces[inside], boundary)
+    return faces[~shapely.is_empty(faces)]
+
+
+def _cells(boundary, roads, *, grid_size_m: float, max_block_area_m2: float) -> tuple[np.ndarray, str]:
+    if roads is None or len(roads) == 0:
+        return _grid_cells(boundary, grid_size_m), f"remaining land cut by a {grid_size_m:g} m grid (no roads given)"
+    faces = _road_faces(boundary, roads)
+    if faces is None or len(faces) == 0:
+        faces = np.array([boundary], dtype=object)
+    large = shapely.area(faces) > max_block_area_m2
+    pieces = [faces[~large]]
+    for face in faces[large]:
+        pieces.append(_grid_cells(face, grid_size_m))
+    how = f"remaining land cut along roads/rivers into {len(faces)} faces"
+    if large.any():
+        how += (f"; {int(large.sum())} faces over {max_block_area_m2:,.0f} m² further cut by a "
+                f"{grid_size_m:g} m grid")
+    return np.concatenate(pieces), how
+
+
+def _clip_estates(estates: np.ndarray, boundary) -> tuple[np.ndarray, int]:
+    """Estates clipped to the community and made disjoint (earlier rows keep an overlap)."""
+    clipped = shapely.intersection(estates, boundary)
+    clipped = np.array([_polygons_only(g) for g in clipped], dtype=object)
+    tree = STRtree(clipped)
+    left, right = tree.query(clipped, predicate="intersects")
+    later = right > left
+    overlapping = 0
+    for i in np.unique(right[later]):
+        earlier = left[later & (right == i)]
+        before = clipped[i]
+        after = _polygons_only(shapely.difference(before, shapely.union_all(clipped[earlier])))
+        if after.area < before.area - 1e-6:
+            overlapping += 1
+            clipped[i] = after
+    return clipped, overlapping
+
+
+def _polygons_only(geom):
+    if geom is None or geom.is_empty:
+        return shapely.Polygon()
+    kind = shapely.get_type_id(geom)
+    if kind in (3, 6):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (3, 6)]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _pieces(cells: np.ndarray, estates: np.ndarray) -> np.ndarray:
+    """Cells minus the estates, exploded into single polygons."""
+    tree = STRtree(estates)
+    cell_index, estate_index = tree.query(cells, predicate="intersects")
+    out = cells.copy()
+    for i in np.unique(cell_index):
+        out[i] = shapely.difference(cells[i], shapely.union_all(estates[estate_index[cell_index == i]]))
+    parts = shapely.get_parts(np.array([_polygons_only(g) for g in out], dtype=object))
+    return parts[~shapely.is_empty(parts)]
+
+
+def _merge_slivers(estates: np.ndarray, blocks: np.ndarray, min_block_area_m2: float
+                   ) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Merge blocks under the area threshold into the neighbour sharing the longest boundary.
+
+    Returns (estate geometries, block geometries, slivers merged, isolated slivers kept).
+    """
+    everything = np.concatenate([estates, blocks])
+    n_estates = len(estates)
+    area = shapely.area(everything)
+    is_sliver = np.zeros(len(everything), dtype=bool)
+    is_sliver[n_estates:] = area[n_estates:] < min_block_area_m2
+    slivers = np.flatnonzero(is_sliver)
+    parent = np.arange(len(everything))
+    isolated = 0
+    if len(slivers):
+        tree = STRtree(everything)
+        grown = shapely.buffer(everything[slivers], _EDGE_EPS_M)
+        sliver_pos, neighbour = tree.query(grown, predicate="intersects")
+        owner = slivers[sliver_pos]
+        keep = neighbour != owner
+        owner, neighbour, sliver_pos = owner[keep], neighbour[keep], sliver_pos[keep]
+        shared = shapely.length(shapely.intersection(shapely.boundary(everything[neighbour]), grown[sliver_pos]))
+        for s in slivers:
+            mine = owner == s
+            if not mine.any() or shared[mine].max() <= 2 * _EDGE_EPS_M:
+                isolated += 1
+                continue
+            candidates = neighbour[mine]
+            lengths = shared[mine]
+            solid = ~is_sliver[candidates]
+            pool = solid if solid.any() else np.ones(len(candidates), dtype=bool)
+            # longest shared boundary wins; ties go to the lower index (estates first, then block order)
+            order = np.lexsort((candidates[pool], -lengths[pool]))
+            parent[s] = candidates[pool][order[0]]
+    root = np.array([_find_root(parent, i) for i in range(len(everything))])
+    groups: dict[int, list[int]] = {}
+    for i, r in enumerate(root):
+        groups.setdefault(int(r), []).append(i)
+    merged_estates = estates.copy()
+    merged_blocks: list[object] = []
+    for r in sorted(groups):
+        members = groups[r]
+        geom = everything[r] if len(members) == 1 else _polygons_only(
+            shapely.union_all(everything[members], grid_size=None))
+        if r < n_estates:
+            merged_estates[r] = geom
+        else:
+            merged_blocks.append(geom)
+    merged = int(np.sum(root != np.arange(len(everything))))
+    return merged_estates, np.array(merged_blocks, dtype=object), merged, isolated
+
+
+def _find_root(parent: np.ndarray, i: int) -> int:
+    """Follow merge pointers; a cycle (slivers pointing at each other) resolves to its lowest index."""
+    seen = []
+    while parent[i] != i and i not in seen:
+        seen.append(i)
+        i = int(parent[i])
+    if parent[i] != i:  # cycle
+        cycle = seen[seen.index(i):]
+        low = min(cycle)
+        for j in cycle:
+            parent[j] = low
+        parent[low] = low
+        return low
+    return i
+
+
+def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tolerance_m: float = 30.0,
+                min_block_area_m2: float = 2000.0, max_block_area_m2: float | None = None) -> Units:
+    """Whole estates + blocks of remaining land for one community, with its people assigned.
+
+    ``community`` is a name or community_id. Blocks follow the roads (or a ``grid_size_m`` grid when
+    there are none); road faces larger than ``max_block_area_m2`` (default: 4 grid cells) are cut by the
+    grid too, so that a village between distant roads does not become one unsplittable unit.
+    """
+    started = time.perf_counter()
+    for label, value in (("grid_size_m", grid_size_m), ("min_block_area_m2", min_block_area_m2)):
+        if not isinstance(value, (int, float)) or not value > 0:
+            raise InputError([Problem("error", "options", label, f"{label} must be a positive number, got {value!r}")])
+    if not isinstance(snap_tolerance_m, (int, float)) or snap_tolerance_m < 0:
+        raise InputError([Problem("error", "options", "snap_tolerance_m",
+                                  f"snap_tolerance_m must be a number ≥ 0, got {snap_tolerance_m!r}")])
+    if max_block_area_m2 is None:
+        max_block_area_m2 = 4.0 * grid_size_m ** 2
+    row = find_community(layers, community)
+    community_id = str(layers.communities["community_id"].iloc[row])
+    community_name = str(layers.communities["name"].iloc[row])
+    boundary = layers.communities.geometry.iloc[row]
+    notes: list[str] = []
+
+    estate_owner = community_of_estates(layers)
+    mine = np.flatnonzero(estate_owner == community_id)
+    estates = layers.estates.iloc[mine].reset_index(drop=True)
+    estate_geoms, overlapping = _clip_estates(estates.geometry.values, boundary)
+    outside = shapely.area(estates.geometry.values) - shapely.area(estate_geoms)
+    clipped_out = int(np.sum(outside > 1.0))
+    if clipped_out:
+        notes.append(f"{clipped_out} estate(s) clipped to the community boundary or to an overlapping estate "
+                     f"({outside.sum():,.0f} m² in total)")
+    empty = shapely.is_empty(estate_geoms)
+    if empty.any():
+        notes.append(f"{int(empty.sum())} estate(s) covered entirely by earlier estates are left out: "
+                     + ", ".join(estates["name"][empty].astype(str)))
+        estates = estates.loc[~empty].reset_index(drop=True)
+        estate_geoms = estate_geoms[~empty]
+
+    cells, how = _cells(boundary, layers.roads, grid_size_m=grid_size_m, max_block_area_m2=max_block_area_m2)
+    notes.append(how)
+    pieces = _pieces(cells, estate_geoms)
+    pieces = pieces[shapely.area(pieces) > 0] if len(pieces) else pieces
+    estate_geoms, blocks, merged, isolated = _merge_slivers(estate_geoms, pieces, min_block_area_m2)
+    if merged:
+        notes.append(f"{merged} sliver(s) under {min_block_area_m2:,.0f} m² merged into the neighbour sharing "
+                     "most boundary")
+    if isolated:
+        notes.append(f"{isolated} small isolated piece(s) kept as their own block")
+    order = _reading_order(blocks)
+    blocks = blocks[order]
+    width = max(3, len(str(len(blocks))))
+    block_ids = [f"{community_id}-B{k + 1:0{width}d}" for k in range(len(blocks))]
+
+    n_estates = len(estates)
+    unit_ids = np.array(estates["estate_id"].astype(str).tolist() + block_ids, dtype=object)
+    if len(set(unit_ids)) != len(unit_ids):
+        raise InputError([Problem("error", "estates", None,
+                                  "estate ids collide with block ids (e.g. an estate id like "
+                                  f"'{community_id}-B001')", "give estates other ids (fields: estate_id)")])
+    geoms = np.concatenate([estate_geoms, blocks]) if len(blocks) else estate_geoms
+    kinds = ["estate"] * n_estates + ["block"] * len(blocks)
+    names = estates["name"].astype(str).tolist() + [f"{community_name}地块{k + 1:0{width}d}" for k in range(len(blocks))]
+    priority = np.arange(len(geoms))  # estates first, then blocks in reading order
+
+    point_owner, _ = community_of_points(layers, snap_tolerance_m=snap_tolerance_m)
+    own = np.flatnonzero(point_owner == community_id)
+    points = layers.population.iloc[own]
+    unit_index, distance = pick_covering(points.geometry.values, geoms, priority,
+                                         snap_tolerance_m=snap_tolerance_m)
+    lost = np.flatnonzero(unit_index < 0)
+    if len(lost):
+        shown = ", ".join(str(p) for p in points["point_id"].iloc[lost[:10]])
+        raise InputError([Problem("error", "population", str(points["point_id"].iloc[lost[0]]),
+                                  f"{len(lost)} point(s) lie farther than {snap_tolerance_m:g} m from every unit "
+                                  f"of {community_name}: {shown}",
+                                  "check the point coordinates (datum, CRS) or raise snap_tolerance_m")])
+    point_names = points["name"].tolist() if "name" in points else [None] * len(points)
+    reassigned = tuple(
+        {"point_id": str(points["point_id"].iloc[i]), "unit_id": str(unit_ids[unit_index[i]]),
+         "distance_m": round(float(distance[i]), 3), "name": point_names[i]}
+        for i in np.flatnonzero(distance > 0))
+    if reassigned:
+        notes.append(f"{len(reassigned)} population point(s) in no unit moved to the nearest unit "
+                     f"(≤ {snap_tolerance_m:g} m)")
+    population = sum_by(unit_index, points["population"].to_numpy(), len(geoms))
+    households = sum_by(unit_index, points["households"].to_numpy(), len(geoms))
+    population_in = float(np.nansum(points["population"].to_numpy(dtype=float)))
+    households_in = float(np.nansum(points["households"].to_numpy(dtype=float)))
+    population_out, households_out = float(population.sum()), float(households.sum())
+    for what, got_in, got_out in (("population", population_in, population_out),
+                                  ("households", households_in, households_out)):
+        if not math.isclose(got_in, got_out, rel_tol=1e-9, abs_tol=1e-6):
+            raise RuntimeError(f"{community_name}: {what} in {got_in:,.3f} != out {got_out:,.3f} "
+                               "(a point was counted twice or lost: please report this)")
+
+    facility = np.zeros(len(geoms), dtype=np.int64)
+    if layers.facilities is not None and len(layers.facilities):
+        f_index, _ = pick_covering(layers.facilities.geometry.values, geoms, priority, snap_tolerance_m=0.0)
+        facility = np.bincount(f_index[f_index >= 0], minlength=len(geoms)).astype(np.int64)
+
+    frame = gpd.GeoDataFrame({
+        "unit_id": unit_ids.tolist(),
+        "kind": kinds,
+        "name": names,
+        "population": population,
+        "households": households,
+        # object columns keep None for "no value" (pandas' string dtype would turn it into NaN)
+        "estate_id": pd.Series(estates["estate_id"].astype(str).tolist() + [None] * len(blocks), dtype=object),
+        "group": pd.Series([_none_if_missing(g) for g in estates["group"]] + [None] * len(blocks), dtype=object),
+        "facility": facility,
+        "community": community_id,
+        "area_m2": shapely.area(geoms),
+    }, geometry=list(geoms), crs=layers.crs)
+    units = Units(frame=frame, boundary=boundary, community_id=community_id, community_name=community_name,
+                  population_in=population_in, households_in=households_in, population_out=population_out,
+                  households_out=households_out, reassigned=reassigned, notes=tuple(notes))
+    log.info("%r built in %.1f s; population in %s = out %s", units, time.perf_counter() - started,
+             f"{population_in:,.0f}", f"{population_out:,.0f}")
+    return units
+
+
+def _none_if_missing(value):
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _reading_order(geoms: np.ndarray) -> np.ndarray:
+    """North to south, then west to east, by a point inside each (rounded to the centimetre)."""
+    if len(geoms) == 0:
+        return np.zeros(0, dtype=np.int64)
+    inside = shapely.point_on_surface(geoms)
+    x = np.round(shapely.get_x(inside), 2)
+    y = np.round(shapely.get_y(inside), 2)
+    return np.lexsort((x, -y))
