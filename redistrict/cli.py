@@ -105,6 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--out", default="plan.json", help="where to write the plan (default: %(default)s)")
     solve.set_defaults(handler=_run_solve)
 
+    batch = commands.add_parser("batch", parents=[common], epilog=EPILOG,
+                                help="split every oversized community of a city",
+                                description="Find every community over the profile's limit and split each one "
+                                            "(one folder per community, plus a city summary). A failure in one "
+                                            "community does not stop the others; rerunning skips finished ones.")
+    _add_layer_options(batch)
+    batch.add_argument("--out", help="output folder (default: redistrict-out)")
+    batch.add_argument("--jobs", type=int, default=2, help="local worker processes (default: %(default)s)")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the jobs on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
+    _add_run_options(batch)
+    batch.set_defaults(handler=_run_batch)
+
     profiles = commands.add_parser("profiles", parents=[common], help="list or show policy profiles")
     profiles.add_argument("name", nargs="?", help="a profile to show in full")
     profiles.set_defaults(handler=_run_profiles)
@@ -209,6 +222,8 @@ def _split(config: SplitConfig) -> int:
 
 
 def _print_summary(result: Any) -> None:
+    from redistrict.provenance import conserved
+
     totals = result.totals
     for option in result.options:
         plan = option.plan
@@ -218,7 +233,7 @@ def _print_summary(result: Any) -> None:
         for row in option.stats:
             print(f"  {row['district']}. {row['name']}: {row['population']:,.0f} residents, "
                   f"{row['households']:,.0f} households, {len(row['estates'])} estates")
-    same = totals["population_in"] == totals["population_out"] and totals["households_in"] == totals["households_out"]
+    same = conserved(totals)
     print(f"population in {totals['population_in']:,.0f} / out {totals['population_out']:,.0f}; households in "
           f"{totals['households_in']:,.0f} / out {totals['households_out']:,.0f} ({'equal' if same else 'DIFFERENT'})")
     print(f"written to {result.out_dir}: " + ", ".join(sorted(p.name for p in result.files.values())))
@@ -253,6 +268,25 @@ def _run_solve(args: argparse.Namespace) -> int:
                             seed=args.seed, out=args.out)
     print(f"{plan!r} in {plan.runtime_s:.2f} s → {args.out}")
     return {"infeasible": EXIT_INFEASIBLE, "no-solution": EXIT_NO_SOLUTION}.get(plan.status, EXIT_OK)
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from redistrict.batch import run_batch, summary_lines
+
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    config = config_from_args(args)
+    result = run_batch(config, jobs=args.jobs, scheduler=args.scheduler,
+                       progress=getattr(args, "quiet", 0) == 0)
+    for line in summary_lines(result):
+        print(line)
+    # the most serious outcome among the communities decides the exit code
+    statuses = {job.status for job in result.failed}
+    for status, code in (("failed", EXIT_BAD_INPUT), ("infeasible", EXIT_INFEASIBLE),
+                         ("no-solution", EXIT_NO_SOLUTION)):
+        if status in statuses:
+            return code
+    return EXIT_OK
 
 
 def _run_profiles(args: argparse.Namespace) -> int:

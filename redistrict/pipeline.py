@@ -117,19 +117,31 @@ def make_spec(config: SplitConfig, profile: Profile, *, time_limit_s: float | No
     )
 
 
-def run_split(config: SplitConfig, *, progress: Progress | None = None) -> SplitResult:
-    """Run one community end to end and write its folder; nothing is written unless every plan verifies."""
-    say = progress or (lambda message: log.info(message))
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    profile = resolve_profile(config)
-    say("reading layers")
+def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.ValidationReport]:
+    """Read the layers and refuse them, naming every problem, when they hold errors."""
     layers = load_inputs(config)
     report = boundaries.inspect_layers(layers)
     for problem in report.warnings:
         log.warning("%s", problem)
     report.raise_for_errors()
+    return layers, report
+
+
+def run_split(config: SplitConfig, *, progress: Progress | None = None,
+              checked: tuple[boundaries.Layers, boundaries.ValidationReport] | None = None) -> SplitResult:
+    """Run one community end to end and write its folder; nothing is written unless every plan verifies.
+
+    ``checked`` passes layers already read and validated (a batch reads a city once).
+    """
+    say = progress or (lambda message: log.info(message))
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    profile = resolve_profile(config)
+    if checked is None:
+        say("reading layers")
+        checked = load_checked(config)
+    layers, report = checked
     timings["load_s"] = _lap(clock)
 
     community = choose_community(layers, config, profile)
