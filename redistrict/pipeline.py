@@ -161,6 +161,13 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         "population_in": float(units.population_in), "households_in": float(units.households_in),
         "population_out": float(units.population_out), "households_out": float(units.households_out),
     }
+    for option in options:
+        # nothing silently lost: the new communities together hold exactly the people who came in
+        option_totals = totals | {"population_out": sum(r["population"] for r in option.stats),
+                                  "households_out": sum(r["households"] for r in option.stats)}
+        if not provenance.conserved(option_totals):
+            raise RuntimeError(f"{option.label}: population or households changed between input and plan "
+                               f"({option_totals}); a bug, please report")
     start = time.perf_counter()
     with staged_output(config.out) as staging:
         context = maps.Context(
