@@ -1,0 +1,129 @@
+"""report.html: bilingual, printable, totals in = out stated, 四至, certificates, figures that never show
+empty boxes, and every name escaped."""
+import base64
+import re
+import warnings
+
+import pytest
+
+import maps_fixtures as fx
+
+import maps
+from maps.figure import Labeller, option_png
+from maps.fonts import cjk_font_path, covers
+from maps.options import build_views, local_context
+from maps.report import render_report
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def report(proposals=None, ctx=None, **options) -> str:
+    ctx = ctx or fx.context()
+    proposals = proposals or [fx.proposal(1), fx.proposal(2)]
+    local = local_context(ctx, proposals)
+    return render_report(build_views(proposals, local), local, **options)
+
+
+@pytest.fixture(scope="module")
+def page():
+    return report()
+
+
+def test_bilingual_headings_and_a4_print(page):
+    for heading in ("拆分前后对比", "Before and after", "方案比选", "Options compared", "求解证书",
+                    "Solver certificate", "数据来源与处理", "Provenance", "政策口径", "Policy profiles"):
+        assert heading in page
+    assert "@page { size: A4" in page
+    assert '<html lang="zh-CN">' in page
+    assert "break-before: page" in page
+
+
+def test_before_after_and_totals_statement(page):
+    assert "78,000" in page and "31,200" in page  # parent totals
+    assert "33,000" in page and "45,000" in page  # option 1's new communities
+    assert page.count("✓ 一致 totals match") == 3  # before/after + each option
+
+
+def test_totals_mismatch_is_said_plainly():
+    ctx = fx.context()
+    ctx = maps.Context(**{**ctx.__dict__, "totals": {**ctx.totals, "population_in": 78_010.0}})
+    text = report(ctx=ctx)
+    assert "✗ 不一致 totals DO NOT match" in text
+    assert "输入 in 78,010 / 输出 out 78,000" in text
+
+
+def test_each_community_has_area_estates_sizhi_compactness_and_rules(page):
+    assert "东至东城路，南至寒溪河，西至原测试社区边界，北至原测试社区边界。" in page
+    assert "东至环城路，南至新社区一（方案2），西至原测试社区边界，北至原测试社区边界。" in page
+    assert "0.960 km²" in page
+    assert "0.754" in page  # Polsby-Popper of two stacked squares: 4π·0.96e6 / 4000²
+    assert "翠湖花园" in page
+    assert "社区工作者 community workers" in page and "✗ 不符合" in page
+    assert "党群服务中心" in page
+
+
+def test_solver_certificates_and_comparison(page):
+    assert "最优（已证明） optimal (proven)" in page
+    assert "可行，未证明最优 feasible, not proven optimal" in page
+    assert "10.57%" in page  # option 2's gap
+    assert "社区数已证明最少 count proven minimal" in page
+    assert "新增边界长度 new boundary (m)" in page  # a caller metric, translated
+    assert "需 required Σ 141" in page  # staff summed over option 1's communities
+
+
+def test_provenance_and_profiles_are_tables(page):
+    assert "<th>inputs.estates.sha256</th><td>abc123</td>" in page
+    assert "<th>persons per household</th><td>2.86</td>" in page
+    assert "≤ 30,000 人" in page and "EPSG:4547" in page
+
+
+def test_one_png_per_option(page):
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 2
+    assert all(base64.b64decode(i).startswith(PNG) for i in images)
+    assert "http://" not in page and "https://" not in page
+
+
+def test_names_are_escaped(page):
+    assert fx.XSS_SCRIPT not in page and fx.XSS_IMG not in page
+    assert "&lt;script&gt;window.__xss" in page
+
+
+def test_same_inputs_give_the_same_report(page):
+    assert report() == page
+
+
+def test_figure_without_a_cjk_font_uses_english_labels():
+    labeller = Labeller(None)
+    assert labeller.pick("新社区一", "Community 1") == "Community 1"
+    ctx = fx.context()
+    proposals = [fx.proposal(1)]
+    local = local_context(ctx, proposals)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph warns: it must not happen
+        png = option_png(build_views(proposals, local)[0], local, font_path=None)
+    assert png.startswith(PNG)
+    assert report(proposals, ctx, font_path=None).count("data:image/png;base64,") == 1
+
+
+def test_figure_with_the_installed_cjk_font_has_every_glyph():
+    path = cjk_font_path()
+    if path is None:
+        # no CJK font on this machine: the English fallback is what runs, and it is tested above
+        assert Labeller(None).pick("方案一", "Option 1") == "Option 1"
+        return
+    assert covers(path, "新社区一二方案人东南西北")
+    labeller = Labeller(path)
+    assert labeller.pick("新社区一", "Community 1") == "新社区一"
+    assert labeller.pick("新社区\ue000", "Community 1") == "Community 1"  # a private-use char: no glyph
+
+
+def test_figure_never_draws_missing_glyphs_for_odd_names():
+    names = {1: "新社区\ue000", 2: "🏠 新社区"}
+    proposals = [fx.proposal(1, district_names=names)]
+    ctx = fx.context()
+    local = local_context(ctx, proposals)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = option_png(build_views(proposals, local)[0], local)
+    assert png.startswith(PNG)

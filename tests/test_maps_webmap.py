@@ -1,0 +1,164 @@
+"""map.html as text: self-contained (no URL a browser would fetch), zh-CN, escaped, deterministic,
+base map options. The browser tests (test_maps_browser.py) check the same page running."""
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+import maps_fixtures as fx
+
+import maps
+from maps.options import build_views, local_context
+from maps.webmap import render_map
+
+_FETCHING_ATTRS = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("source", "src"),
+                   ("video", "src"), ("audio", "src"), ("embed", "src"), ("object", "data"), ("image", "href")}
+_REMOTE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+
+
+class _Fetches(HTMLParser):
+    """Every URL the page would load by itself: element sources, CSS url(...) and @import."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if (tag, name) in _FETCHING_ATTRS and value:
+                self.urls.append(value)
+            if name == "style" and value:
+                self.urls += _css_urls(value)
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.urls += _css_urls(data)
+
+
+def _css_urls(css: str) -> list[str]:
+    found = re.findall(r"url\(\s*['\"]?([^'\")]+)", css) + re.findall(r"@import\s+['\"]([^'\"]+)", css)
+    return [u for u in found if not u.startswith("#")]
+
+
+def fetched_urls(page: str) -> list[str]:
+    parser = _Fetches()
+    parser.feed(page)
+    return parser.urls
+
+
+def render(proposals=None, ctx=None, **options) -> str:
+    ctx = ctx or fx.context()
+    proposals = proposals or [fx.proposal(1), fx.proposal(2)]
+    local = local_context(ctx, proposals)
+    return render_map(build_views(proposals, local), local, **options)
+
+
+def decoded(page: str) -> str:
+    """The page with JSON \\uXXXX escapes decoded, to look for names inside the embedded data."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
+
+
+@pytest.fixture(scope="module")
+def page():
+    return render()
+
+
+def test_page_fetches_nothing_remote(page):
+    urls = fetched_urls(page)
+    assert [u for u in urls if _REMOTE.match(u)] == []
+    assert all(u.startswith("data:") for u in urls), urls  # Leaflet's images are inlined too
+    assert "cdn.jsdelivr" not in page and "code.jquery.com" not in page and "bootstrap" not in page.lower()
+    assert "{z}" not in page  # no tile layer without a base map
+
+
+def test_the_url_checker_catches_remote_assets():
+    assert fetched_urls('<script src="https://cdn.example/x.js"></script><style>a{background:url(//x/y.png)}'
+                        '</style><link href="http://x/y.css">') == ["https://cdn.example/x.js", "//x/y.png",
+                                                                    "http://x/y.css"]
+
+
+def test_leaflet_is_inlined(page):
+    assert "Leaflet 1.9" in page
+    assert ".leaflet-container" in page
+
+
+def test_language_and_cjk_fonts(page):
+    assert '<html lang="zh-CN">' in page
+    assert '"Noto Sans CJK SC"' in page and '"Microsoft YaHei"' in page
+    assert "<title>测试社区 拆分方案 Split proposal</title>" in page
+
+
+def test_hostile_names_never_appear_as_markup(page):
+    assert fx.XSS_SCRIPT not in page
+    assert fx.XSS_IMG not in page
+    assert "<img src=x" not in page
+    # the names are there, JSON-escaped, for the script to show as text
+    assert "\\u003cscript\\u003ewindow.__xss" in page
+
+
+def test_option_layers_and_overlays_are_named(page):
+    text = decoded(page)
+    assert "方案一 推荐" in text and "方案二" in text
+    assert "原社区边界 Original boundary" in text and "道路与河流 Roads &amp; rivers" in text
+
+
+def test_same_inputs_give_the_same_page(page):
+    assert render() == page
+
+
+def test_every_feature_has_a_stable_id(page):
+    ids = re.findall(r'"id": "([^"]+)"', page)
+    assert {"o1-d1", "o1-d2", "o2-d1", "o2-d2", "o1-eE1", "o2-eE3", "boundary-0", "facility-0"} <= set(ids)
+
+
+def test_osm_base_map_adds_tiles_only_when_chosen():
+    page = render(basemap="osm")
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
+    assert "底图需联网加载" in decoded(page)
+
+
+def test_tianditu_needs_a_key_and_uses_https_w_layers():
+    with pytest.raises(maps.OutputError, match="needs a key"):
+        render(basemap="tianditu")
+    with pytest.raises(maps.OutputError, match="letters and digits"):
+        render(basemap="tianditu", tianditu_key="abc'; alert(1); '")
+    page = render(basemap="tianditu", tianditu_key="0123456789abcdef0123456789abcdef")
+    assert "https://t{s}.tianditu.gov.cn/vec_w/wmts" in page and "https://t{s}.tianditu.gov.cn/cva_w/wmts" in page
+    assert "tk=0123456789abcdef0123456789abcdef" in page
+
+
+def test_unknown_base_map_is_refused():
+    with pytest.raises(maps.OutputError, match="unknown basemap 'google'"):
+        render(basemap="google")
+
+
+def _centre(page: str) -> tuple[float, float]:
+    lat, lon = re.search(r"center: \[([0-9.]+), ([0-9.]+)\]", page).groups()
+    return float(lat), float(lon)
+
+
+def test_gaode_shifts_the_display_copy_only(tmp_path):
+    plain_lat, plain_lon = _centre(render())
+    shifted_lat, shifted_lon = _centre(render(basemap="gaode"))
+    assert 0.003 < shifted_lon - plain_lon < 0.007  # about 500 m east in Dongguan
+    assert abs(shifted_lat - plain_lat) < 0.005
+    fx.write(tmp_path, basemap="gaode")
+    geojson = (tmp_path / "plan.geojson").read_text(encoding="utf-8")
+    fx.write(tmp_path / "plain")
+    assert geojson == (tmp_path / "plain" / "plan.geojson").read_text(encoding="utf-8")
+
+
+def test_roads_far_away_are_left_out():
+    ctx = fx.context()
+    roads = ctx.roads.copy()
+    far = fx.roads().iloc[[1]].copy()
+    far["name"] = "十公里外路"
+    far["geometry"] = far.translate(xoff=10_000)
+    roads = type(roads)(list(roads.to_dict("records")) + list(far.to_dict("records")), crs=roads.crs)
+    page = render(ctx=maps.Context(**{**ctx.__dict__, "roads": roads}))
+    assert "十公里外路" not in decoded(page) and "东城路" in decoded(page)
