@@ -228,3 +228,7 @@ def summary_lines(batch: BatchResult) -> Sequence[str]:
     lines += [f"  {job.community}: {job.status} — {job.message}" for job in batch.failed]
     lines.append(f"summary: {batch.out_dir / 'summary.csv'}, {batch.out_dir / 'summary.html'}")
     return lines
+
+
+def _since(start: float) -> float:
+    return round(time.perf_counter() - start, 2)
