@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from boundaries import InputError
+from maps import OutputError
+from solver.errors import SpecError
 from redistrict import __version__
 from redistrict.config import BACKENDS, LAYERS, OBJECTIVES, SplitConfig, load_scenario, validate_config
 from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK,
@@ -29,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return args.handler(args)
-    except (UsageError, InputError) as exc:
+    except (UsageError, InputError, OutputError, SpecError) as exc:
         _fail(f"error: {exc}")
         return EXIT_BAD_INPUT
     except InfeasibleError as exc:
@@ -160,7 +162,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--grid-size", dest="grid_size_m", type=float,
                      help="block size in metres where no roads cut the land (default 250)")
     run.add_argument("--basemap", choices=("osm", "tianditu", "gaode"),
-                     help="base map for map.html (default: none, works offline)")
+                     help="base map for map.html (default: none, works offline); tianditu needs a key in the "
+                          "TIANDITU_KEY environment variable")
+    run.add_argument("--shapefile", action="store_true", default=None,
+                     help="also write a Shapefile set (ASCII field names, with a field table)")
 
 
 def config_from_args(args: argparse.Namespace, base: SplitConfig | None = None) -> SplitConfig:
@@ -168,7 +173,8 @@ def config_from_args(args: argparse.Namespace, base: SplitConfig | None = None) 
     overrides: dict[str, Any] = {layer: getattr(args, layer, None) for layer in LAYERS}
     overrides = {k: (str(Path(v).resolve()) if v else None) for k, v in overrides.items()}
     for name in ("community", "profile", "cap", "floor", "districts", "objective", "options", "backend",
-                 "time_limit_s", "seed", "grid_size_m", "require_facility", "basemap", "out", "encoding"):
+                 "time_limit_s", "seed", "grid_size_m", "require_facility", "basemap", "shapefile", "out",
+                 "encoding"):
         overrides[name] = getattr(args, name, None)
     if overrides.get("out"):
         overrides["out"] = str(Path(overrides["out"]).resolve())

@@ -39,6 +39,7 @@ class SplitConfig:
     grid_size_m: float = 250.0
     require_facility: bool = False
     basemap: str | None = None
+    shapefile: bool = False
     out: str = "redistrict-out"
 
     def with_overrides(self, **overrides: Any) -> "SplitConfig":
@@ -68,7 +69,8 @@ class SplitConfig:
             "datum": dict(self.datum),
             "run": run,
             "solver": {"backend": self.backend, "time_limit_s": self.time_limit_s, "seed": self.seed},
-            "output": {"out": self.out} | ({"basemap": self.basemap} if self.basemap else {}),
+            "output": {"out": self.out, "shapefile": self.shapefile}
+            | ({"basemap": self.basemap} if self.basemap else {}),
         }
         if self.encoding:
             scenario["encoding"] = self.encoding
@@ -91,7 +93,7 @@ _SECTIONS = {"inputs", "fields", "crs", "datum", "encoding", "run", "solver", "o
 _RUN_KEYS = {"community", "profile", "cap", "floor", "districts", "objective", "options", "grid_size_m",
              "require_facility"}
 _SOLVER_KEYS = {"backend", "time_limit_s", "seed"}
-_OUTPUT_KEYS = {"out", "basemap"}
+_OUTPUT_KEYS = {"out", "basemap", "shapefile"}
 
 
 def config_from_scenario(data: Mapping[str, Any], *, base_dir: Path, origin: str) -> SplitConfig:
@@ -123,6 +125,7 @@ def config_from_scenario(data: Mapping[str, Any], *, base_dir: Path, origin: str
         **{k: solver[k] for k in _SOLVER_KEYS if k in solver},
         **({"out": resolve(out)} if out else {}),
         **({"basemap": output["basemap"]} if output.get("basemap") else {}),
+        **({"shapefile": bool(output["shapefile"])} if "shapefile" in output else {}),
     )
     return validate_config(config)
 

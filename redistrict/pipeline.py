@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -138,6 +139,9 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     clock = time.perf_counter()
 
     profile = resolve_profile(config)
+    if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
+        raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "
+                         "(apply at console.tianditu.gov.cn)")
     if checked is None:
         say("reading layers")
         checked = load_checked(config)
@@ -185,7 +189,10 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
                                    certificate=o.plan.to_dict() | {"assignment": None},
                                    compliance=o.compliance, metrics=o.metrics) for o in options]
-        files = dict(maps.write_outputs(staging, proposals, context, basemap=config.basemap))
+        # the Tianditu key is the user's secret: taken from the environment, never written to run.json
+        files = dict(maps.write_outputs(staging, proposals, context, basemap=config.basemap,
+                                        tianditu_key=os.environ.get("TIANDITU_KEY"),
+                                        shapefile=config.shapefile))
         timings["write_s"] = _lap(start)
         timings["total_s"] = _lap(clock)
         run = provenance.run_record(config=config, profile=profile, layers=layers, units=units,
@@ -193,7 +200,8 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
                                     report=report)
         (staging / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
     out_dir = Path(config.out).resolve()
-    files = {name: out_dir / Path(path).name for name, path in files.items()} | {"run": out_dir / "run.json"}
+    files = {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
+        "run": out_dir / "run.json"}
     return SplitResult(out_dir=out_dir, community=units.community_name, options=tuple(options), files=files,
                        totals=totals, timings_s=timings)
 
