@@ -1,10 +1,11 @@
 """A run's settings: a scenario file (TOML) overridden by command-line flags, resolved into one object.
 
-``run.json`` records the resolved config, so a run can be repeated exactly with ``--scenario run.toml``
-(``SplitConfig.to_scenario`` writes it back in the scenario file's shape).
+``run.json`` records the resolved config (``SplitConfig.to_scenario``, in the scenario file's shape), so a
+run is repeated exactly with ``--scenario run.json``.
 """
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -78,10 +79,18 @@ class SplitConfig:
 
 
 def load_scenario(path: str | Path) -> SplitConfig:
-    """Read a scenario TOML; relative input paths are taken from the scenario file's folder."""
+    """Read a scenario TOML (relative input paths are taken from its folder), or an earlier run's
+    ``run.json``, whose resolved scenario repeats that run exactly."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"scenario file {path} does not exist")
+    if path.suffix.lower() == ".json":
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            scenario = record["scenario"]
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+            raise UsageError(f"{path} is not a redistrict run.json with a 'scenario' ({exc})") from None
+        return config_from_scenario(scenario, base_dir=path.parent, origin=str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -232,6 +232,8 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
                                + "; ".join(violations))
         progress(f"option {index + 1}: {plan!r} in {plan.runtime_s:.1f} s")
         plans.append(plan)
+    # ranked best first on the objective (the first option is the recommended one); ties keep solve order
+    plans.sort(key=lambda p: (p.objective is None, p.objective if p.objective is not None else 0.0))
     return [_describe_option(i, plan, graph, frame, layers, profile) for i, plan in enumerate(plans)]
 
 

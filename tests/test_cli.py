@@ -118,3 +118,41 @@ def test_solve_graph_json(tmp_path):
     assert plan["objective"] == pytest.approx(8)  # 4×4 grid into four 2×2 squares or four strips: 8 cut edges
     assert plan["verified"] is True
     assert sorted(set(plan["assignment"].values())) == [1, 2, 3, 4]
+
+
+def test_a_run_repeats_exactly_from_its_run_json(demo_run, tmp_path):
+    again = tmp_path / "again"
+    result = run_cli("split", "--scenario", str(demo_run.out_dir / "run.json"), "--out", str(again))
+    assert result.returncode == 0, result.stderr
+    assert (again / "assignment.csv").read_bytes() == (demo_run.out_dir / "assignment.csv").read_bytes()
+    first = json.loads((demo_run.out_dir / "run.json").read_text(encoding="utf-8"))["scenario"]
+    second = json.loads((again / "run.json").read_text(encoding="utf-8"))["scenario"]
+    first["output"].pop("out"), second["output"].pop("out")
+    assert first == second
+
+
+def test_inspect_lists_problems_by_name_and_exits_2(tmp_path):
+    paths = sample_paths()
+    points = gpd.read_file(paths["population"])
+    points.loc[5, "households"] = -3
+    points.to_file(tmp_path / "points.geojson", driver="GeoJSON")
+    estates = gpd.read_file(paths["estates"])
+    estates.loc[estates.index[1], "geometry"] = estates.geometry.iloc[0].buffer(10)  # overlaps estate 0
+    estates.to_file(tmp_path / "estates.geojson", driver="GeoJSON")
+    report_path = tmp_path / "report.json"
+    result = run_cli("inspect", "--communities", str(paths["communities"]), "--estates", str(tmp_path / "estates.geojson"),
+                     "--population", str(tmp_path / "points.geojson"), "--json", str(report_path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert estates["name"].iloc[0] in result.stdout and estates["name"].iloc[1] in result.stdout
+    assert "households" in result.stdout
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert len([p for p in report["problems"] if p["severity"] == "error"]) >= 2
+
+
+def test_inspect_on_clean_sample_exits_0():
+    paths = sample_paths()
+    result = run_cli("inspect", *[f"--{k}={v}" for k, v in paths.items()])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert SAMPLE_COMMUNITY in result.stdout
+    assert "0 error(s)" in result.stdout

@@ -102,3 +102,26 @@ def test_folder_of_user_files_is_never_replaced(sample_config, tmp_path):
     with pytest.raises(UsageError, match="not a redistrict run"):
         run_split(sample_config.with_overrides(out=str(out)))
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_options_differ_in_where_an_estate_goes(sample_config, tmp_path):
+    result = run_split(sample_config.with_overrides(out=str(tmp_path / "options"), options=3))
+    assert len(result.options) >= 2
+    partitions = []
+    for option in result.options:
+        check_plan_files_for_option(result.out_dir, option)
+        estates = option.frame[option.frame["kind"] == "estate"]
+        groups = estates.groupby("district")["unit_id"].apply(frozenset)
+        partitions.append(frozenset(groups))
+    assert len(set(partitions)) == len(partitions), "two options group the estates identically"
+    values = [o.plan.objective for o in result.options]
+    assert values == sorted(values), "options are ranked best first"
+    csv = pd.read_csv(result.out_dir / "assignment.csv", encoding="utf-8-sig")
+    assert csv["option"].nunique() == len(result.options)
+
+
+def check_plan_files_for_option(out_dir, option) -> None:
+    frame = option.frame
+    assert (frame.groupby("district")["population"].sum() <= 30_000).all()
+    assert frame["unit_id"].is_unique
+    assert sorted(frame["district"].unique()) == list(range(1, option.plan.districts + 1))
