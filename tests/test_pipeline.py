@@ -105,7 +105,7 @@ def test_folder_of_user_files_is_never_replaced(sample_config, tmp_path):
 
 
 def test_options_differ_in_where_an_estate_goes(sample_config, tmp_path):
-    result = run_split(sample_config.with_overrides(out=str(tmp_path / "options"), options=3))
+    result = run_split(sample_config.with_overrides(out=str(tmp_path / "options"), options=2, time_limit_s=20.0))
     assert len(result.options) >= 2
     partitions = []
     for option in result.options:
