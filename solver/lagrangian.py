@@ -1,0 +1,194 @@
+"""A Lagrangian lower bound for the Hess (inertia) model and reduced-cost fixing of (atom, centre) pairs.
+
+Relax the assignment rows ``Σ_c x[a,c] = 1`` with multipliers λ_a, and drop contiguity, the floor, the
+facility rule, links, distinctness and the tie-break (all only raise the optimum). For a centre unit c
+with atom o = A(c) the rest decomposes into a fractional knapsack:
+
+    v_c(λ) = (cost[o,c] − λ_o) + min { Σ_a (cost[a,c] − λ_a) z_a : Σ_a p_a z_a ≤ U − p_o, 0 ≤ z ≤ 1, z_o = 0 }
+    L(λ)   = Σ_a λ_a + (sum of the k smallest v_c(λ))  ≤  the optimum, for every λ.
+
+λ is improved by subgradient steps (Polyak step towards the incumbent's value). Reduced-cost fixing: a
+plan that puts atom a with centre c costs at least
+
+    L + max(0, v_c − v_[k])  (open c instead of the k-th cheapest centre, if c is not among the k)
+      + max(0, r_ac + ρ_c p_a) · (1 − z*_ac)   (force a into c's knapsack; ρ_c its capacity price)
+
+so pairs whose bound exceeds the incumbent's objective cannot appear in any better plan. The knapsack
+is only computed exactly for the centres that can matter; for the others the uncapacitated value (a
+lower bound of v_c) is used, which keeps every statement valid.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.problem import Problem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LagrangianResult:
+    bound: float                  # lower bound on Σ cost (person·m², without the atoms' internal inertia)
+    keep: np.ndarray              # bool (atoms × units): pairs that may appear in a plan ≤ the incumbent
+    iterations: int
+    multipliers: np.ndarray       # the best λ, to fix again against a better incumbent (``refix``)
+
+
+def cost_matrix(problem: Problem) -> np.ndarray:
+    """cost[a, c] without the atom's internal inertia (a constant per atom, added by the caller)."""
+    dx = problem.atom_x[:, None] - problem.unit_x[None, :]
+    dy = problem.atom_y[:, None] - problem.unit_y[None, :]
+    return problem.atom_population[:, None] * (dx * dx + dy * dy)
+
+
+def _knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: int) -> tuple[float, np.ndarray, float]:
+    """min Σ r z, Σ p z ≤ capacity, 0 ≤ z ≤ 1, z[exclude] = 0 (fractional). Returns (value, z, price ρ)."""
+    z = np.zeros(len(r))
+    if capacity < 0:
+        return np.inf, z, 0.0
+    candidates = np.flatnonzero(r < 0)
+    candidates = candidates[candidates != exclude]
+    if len(candidates) == 0:
+        return 0.0, z, 0.0
+    weights = p[candidates]
+    free = weights <= 0
+    z[candidates[free]] = 1.0
+    value = float(r[candidates[free]].sum())
+    rest = candidates[~free]
+    if len(rest) == 0:
+        return value, z, 0.0
+    ratio = r[rest] / p[rest]
+    order = rest[np.argsort(ratio, kind="stable")]
+    cumulative = np.cumsum(p[order])
+    full = int(np.searchsorted(cumulative, capacity, side="right"))
+    z[order[:full]] = 1.0
+    value += float(r[order[:full]].sum())
+    price = 0.0
+    if full < len(order):
+        item = order[full]
+        used = float(cumulative[full - 1]) if full > 0 else 0.0
+        fraction = max(0.0, (capacity - used) / p[item])
+        z[item] = fraction
+        value += fraction * float(r[item])
+        price = -float(r[item]) / float(p[item])
+    return value, z, price
+
+
+def lagrangian(problem: Problem, k: int, *, upper_bound: float, deadline: float, max_iterations: int = 300,
+               cost: np.ndarray | None = None) -> LagrangianResult:
+    """Subgradient ascent on L(λ); ``upper_bound`` is the incumbent's Σ cost (same units as the bound)."""
+    m, n = problem.n_atoms, problem.n_units
+    if cost is None:
+        cost = cost_matrix(problem)
+    p = problem.atom_population
+    cap = problem.max_population
+    own = problem.unit_atom
+    feasible_centre = p[own] <= cap + 1e-9
+    lam = cost.min(axis=1) + 0.0  # start: each atom's cheapest centre
+    best_bound, best_lam = -np.inf, lam.copy()
+    theta, stall = 1.0, 0
+    iteration = 0
+    for iteration in range(1, max_iterations + 1):
+        value, chosen, z_sum = _evaluate(cost, lam, p, cap, own, feasible_centre, k)
+        if value > best_bound + 1e-12 * max(abs(value), 1.0):
+            best_bound, best_lam = value, lam.copy()
+            stall = 0
+        else:
+            stall += 1
+            if stall >= 8:
+                theta /= 2
+                stall = 0
+        gap = upper_bound - value
+        if gap <= 1e-7 * max(abs(upper_bound), 1.0) or theta < 1e-5 or time.monotonic() > deadline:
+            break
+        g = 1.0 - z_sum
+        norm = float(g @ g)
+        if norm <= 1e-12:
+            break
+        lam = lam + theta * gap / norm * g
+    keep = _fixing(cost, best_lam, p, cap, own, feasible_centre, k, upper_bound)
+    log.debug("Lagrangian k=%d: bound %.6g after %d iterations, %d of %d pairs kept", k, best_bound, iteration,
+              int(keep.sum()), keep.size)
+    return LagrangianResult(bound=float(best_bound), keep=keep, iterations=iteration, multipliers=best_lam)
+
+
+def refix(problem: Problem, k: int, result: LagrangianResult, upper_bound: float,
+          cost: np.ndarray | None = None) -> np.ndarray:
+    """Fix again with the same multipliers against a better incumbent (fewer pairs survive)."""
+    if cost is None:
+        cost = cost_matrix(problem)
+    p = problem.atom_population
+    own = problem.unit_atom
+    feasible_centre = p[own] <= problem.max_population + 1e-9
+    return _fixing(cost, result.multipliers, p, problem.max_population, own, feasible_centre, k, upper_bound)
+
+
+def _centre_values(cost: np.ndarray, lam: np.ndarray, p: np.ndarray, cap: float, own: np.ndarray,
+                   feasible_centre: np.ndarray, k: int):
+    """v_c exactly for the centres that can be among the k cheapest, a valid lower bound for the rest."""
+    r = cost - lam[:, None]
+    n = r.shape[1]
+    own_value = r[own, np.arange(n)]
+    neg = np.minimum(r, 0.0)
+    uncapacitated = own_value + neg.sum(axis=0) - np.minimum(own_value, 0.0)
+    uncapacitated[~feasible_centre] = np.inf
+    values = uncapacitated.copy()
+    exact = np.zeros(n, dtype=bool)
+    solutions: dict[int, tuple[np.ndarray, float]] = {}
+    order = np.argsort(uncapacitated, kind="stable")
+    kth = np.inf
+    exact_values: list[float] = []
+    for c in order.tolist():
+        if not feasible_centre[c]:
+            break
+        if len(exact_values) >= k and uncapacitated[c] >= kth:
+            break
+        value, z, price = _knapsack(r[:, c], p, cap - p[own[c]], own[c])
+        z[own[c]] = 1.0
+        values[c] = own_value[c] + value
+        exact[c] = True
+        solutions[c] = (z, price)
+        exact_values.append(values[c])
+        if len(exact_values) >= k:
+            kth = float(np.sort(exact_values)[k - 1])
+    return r, values, exact, solutions
+
+
+def _evaluate(cost, lam, p, cap, own, feasible_centre, k):
+    r, values, exact, solutions = _centre_values(cost, lam, p, cap, own, feasible_centre, k)
+    chosen = np.argsort(values, kind="stable")[:k]
+    z_sum = np.zeros(len(lam))
+    for c in chosen.tolist():
+        if c in solutions:
+            z_sum += solutions[c][0]
+    return float(lam.sum() + values[chosen].sum()), chosen, z_sum
+
+
+def _fixing(cost, lam, p, cap, own, feasible_centre, k, upper_bound) -> np.ndarray:
+    r, values, exact, solutions = _centre_values(cost, lam, p, cap, own, feasible_centre, k)
+    order = np.argsort(values, kind="stable")
+    chosen = order[:k]
+    bound = float(lam.sum() + values[chosen].sum())
+    kth = float(values[order[k - 1]])
+    slack = upper_bound - bound + 1e-9 * max(abs(upper_bound), 1.0)
+    m, n = r.shape
+    open_penalty = np.maximum(values - kth, 0.0)
+    open_penalty[chosen] = 0.0
+    keep = np.zeros((m, n), dtype=bool)
+    for c in range(n):
+        if not feasible_centre[c] or open_penalty[c] > slack:
+            continue
+        if c in solutions:
+            z, price = solutions[c]
+            item = np.maximum(r[:, c] + price * p, 0.0) * (1.0 - z)
+        else:
+            item = np.maximum(r[:, c], 0.0)  # uncapacitated: the bound ignored the capacity price
+        ok = open_penalty[c] + item <= slack
+        ok &= p + p[own[c]] <= cap + 1e-9
+        ok[own[c]] = True
+        keep[:, c] = ok
+    return keep

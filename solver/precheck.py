@@ -1,0 +1,105 @@
+"""Reasons, in plain words, why no plan can exist — found by arithmetic and graph checks before solving."""
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+
+from solver.problem import Problem, build_problem, check_spec, group_label, minimum_districts
+from solver.spec import Spec
+
+
+def _named(graph: nx.Graph, node: object) -> str:
+    name = graph.nodes[node].get("name")
+    return f"unit {node}" + (f" ({name})" if name not in (None, "") else "")
+
+
+def _ids(values: list[str], limit: int = 8) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f" … ({len(values)} in all)" if len(values) > limit else "")
+
+
+def candidate_districts(problem: Problem, spec: Spec) -> range:
+    """The numbers of districts worth trying, before any solving."""
+    total, cap = problem.total_population, problem.max_population
+    if spec.districts != "auto":
+        return range(spec.districts, spec.districts + 1)
+    low = minimum_districts(total, cap)
+    high = problem.n_atoms
+    if spec.max_districts is not None:
+        high = min(high, spec.max_districts)
+    if problem.min_population > 0:
+        high = min(high, math.floor(total / problem.min_population + 1e-9))
+    return range(low, max(low, high + 1)) if high >= low else range(low, low)
+
+
+def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
+    """Every reason found that no plan can exist (empty when none is found; solving may still fail).
+
+    Raises SpecError for a malformed spec or graph (a missing attribute, a negative population).
+    """
+    check_spec(spec)
+    if graph.number_of_nodes() == 0:
+        return ["the graph has no units"]
+    problem = build_problem(graph, spec)
+    reasons: list[str] = []
+    attr, cap = spec.population_attr, problem.max_population
+    nodes = {str(node): node for node in graph.nodes}
+
+    for i in np.flatnonzero(problem.unit_population > cap + 1e-9):
+        uid = problem.unit_ids[i]
+        reasons.append(f"{_named(graph, nodes[uid])} alone has {problem.unit_population[i]:,.0f} {attr}, "
+                       f"above the cap of {cap:,.0f}; raise the cap or split that unit")
+    if spec.group_attr is not None:
+        groups: dict[str, list[int]] = {}
+        for i, uid in enumerate(problem.unit_ids):
+            label = group_label(graph.nodes[nodes[uid]], spec.group_attr)
+            if label is not None:
+                groups.setdefault(label, []).append(i)
+        for label, members in sorted(groups.items()):
+            population = float(problem.unit_population[members].sum())
+            if len(members) > 1 and population > cap + 1e-9:
+                reasons.append(f"group {label!r} ({len(members)} units: "
+                               f"{_ids([problem.unit_ids[i] for i in members], 4)}) has {population:,.0f} {attr} "
+                               f"together, above the cap of {cap:,.0f}; it must stay whole")
+
+    components = sorted((sorted(str(u) for u in c) for c in nx.connected_components(graph)),
+                        key=lambda c: c[0])
+    if len(components) > 1:
+        parts = "; ".join(f"[{_ids(c, 5)}]" for c in components[:6])
+        reasons.append(f"the unit graph falls into {len(components)} separate parts, so no district can "
+                       f"reach across them: {parts}{' …' if len(components) > 6 else ''}; connect them "
+                       f"(e.g. with a bridge edge) or split each part on its own")
+
+    total = problem.total_population
+    floor = problem.min_population
+    k_range = candidate_districts(problem, spec)
+    needed = minimum_districts(total, cap)
+    if spec.districts != "auto":
+        k = spec.districts
+        if k > problem.n_atoms:
+            reasons.append(f"{k} districts are asked for, but there are only {problem.n_atoms} units "
+                           f"(counting each keep-together group once)")
+        if k * cap < total - 1e-9:
+            reasons.append(f"{k} districts of at most {cap:,.0f} cannot hold {total:,.0f} {attr}; "
+                           f"at least {needed} are needed")
+        if floor > 0 and k * floor > total + 1e-9:
+            reasons.append(f"{k} districts of at least {floor:,.0f} need {k * floor:,.0f} {attr}, "
+                           f"but there are only {total:,.0f}")
+    elif len(k_range) == 0:
+        limits = [f"the cap needs at least {needed} districts"]
+        if floor > 0:
+            limits.append(f"the floor of {floor:,.0f} allows at most {math.floor(total / floor + 1e-9)}")
+        if spec.max_districts is not None:
+            limits.append(f"max_districts is {spec.max_districts}")
+        limits.append(f"there are {problem.n_atoms} units (counting each keep-together group once)")
+        reasons.append("no number of districts can work: " + "; ".join(limits))
+
+    if spec.require_facility:
+        sites = int(problem.atom_facility.sum())
+        k_needed = spec.districts if spec.districts != "auto" else needed
+        if sites < k_needed:
+            reasons.append(f"every district needs a service facility, but only {sites} unit(s) hold one "
+                           f"and at least {k_needed} districts are needed")
+    return reasons

@@ -1,0 +1,264 @@
+"""The graph and spec turned into sorted integer arrays that every model and heuristic works on.
+
+Keep-together groups are contracted into *atoms*: an atom is one connected component of a group (or a
+single ungrouped unit). Contracting a connected set of units changes no district's connectivity, so the
+models work on the atom graph; a group that falls apart into several components gets one atom per
+component and the components are *linked* (always in the same district).
+
+Moment of inertia is decomposed per atom: for an atom ``a`` with population ``P_a``, weighted mean
+``m_a`` and internal inertia ``I_a = Σ_{i∈a} p_i |u_i − m_a|²``, the inertia of its units about any
+point ``c`` is ``P_a |m_a − c|² + I_a`` (exact), so atoms carry (P_a, m_a, I_a) and nothing is lost.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import networkx as nx
+import numpy as np
+
+from solver.errors import SpecError
+from solver.spec import Spec
+
+#: An edge along a road or river is this much cheaper to cut in the ``boundary`` objective: a new
+#: boundary that follows a road or river is easy to see on the ground and to describe in words.
+BARRIER_WEIGHT = 0.2
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """Arrays over units (sorted by unit id) and over atoms (contracted keep-together groups)."""
+
+    unit_ids: tuple[str, ...]
+    unit_x: np.ndarray
+    unit_y: np.ndarray
+    unit_population: np.ndarray
+    unit_atom: np.ndarray                # atom index of every unit
+    atom_units: tuple[tuple[int, ...], ...]
+    atom_population: np.ndarray
+    atom_x: np.ndarray                   # population-weighted mean (plain mean when the atom is empty)
+    atom_y: np.ndarray
+    atom_inertia: np.ndarray             # Σ p |u − m|² inside the atom
+    atom_facility: np.ndarray            # bool: the atom holds a service facility
+    atom_neighbours: tuple[tuple[int, ...], ...]
+    edge_u: np.ndarray                   # atom-graph edges, u < v
+    edge_v: np.ndarray
+    edge_count: np.ndarray               # how many unit edges the atom edge stands for
+    edge_boundary: np.ndarray            # Σ length_m × (BARRIER_WEIGHT along a barrier, else 1)
+    links: tuple[tuple[int, ...], ...]   # atoms of one group that must share a district (≥ 2 each)
+    total_population: float
+    max_population: float
+    min_population: float
+    # Earlier plans to differ from: atom → 0-based district on the atoms that hold a unit with a
+    # non-empty ``spec.distinct_attr`` (all atoms when no unit has one), −1 elsewhere.
+    distinct_from: tuple[np.ndarray, ...] = field(default=())
+
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_ids)
+
+    @property
+    def n_atoms(self) -> int:
+        return len(self.atom_units)
+
+    def atom_cost(self, atom: int | np.ndarray, centre_unit: int | np.ndarray) -> np.ndarray:
+        """Inertia of the atom's units about the centre unit (person·m²)."""
+        dx = self.atom_x[atom] - self.unit_x[centre_unit]
+        dy = self.atom_y[atom] - self.unit_y[centre_unit]
+        return self.atom_population[atom] * (dx * dx + dy * dy) + self.atom_inertia[atom]
+
+    def link_of(self) -> np.ndarray:
+        """For every atom, the index of its link set, or −1."""
+        out = np.full(self.n_atoms, -1, dtype=np.int64)
+        for index, members in enumerate(self.links):
+            out[list(members)] = index
+        return out
+
+
+def _number(value: object, *, what: str, unit_id: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise SpecError(f"unit {unit_id!r}: {what} must be a number, got {value!r}; fix the graph's node attributes")
+    number = float(value)
+    if not math.isfinite(number):
+        raise SpecError(f"unit {unit_id!r}: {what} is {number}; give a finite number")
+    return number
+
+
+def check_spec(spec: Spec) -> None:
+    """Raise SpecError for a spec that makes no sense whatever the graph (type first, then value)."""
+    if not isinstance(spec, Spec):
+        raise SpecError(f"spec must be a solver.Spec, got {type(spec).__name__}")
+    if not isinstance(spec.max_population, (int, float)) or not spec.max_population > 0:
+        raise SpecError(f"max_population must be a positive number, got {spec.max_population!r}")
+    if spec.min_population is not None:
+        if not isinstance(spec.min_population, (int, float)) or spec.min_population < 0:
+            raise SpecError(f"min_population must be a number ≥ 0 or None, got {spec.min_population!r}")
+        if spec.min_population > spec.max_population:
+            raise SpecError(f"min_population {spec.min_population:,} exceeds max_population "
+                            f"{spec.max_population:,}")
+    if spec.districts != "auto" and (isinstance(spec.districts, bool) or not isinstance(spec.districts, int)
+                                     or spec.districts < 1):
+        raise SpecError(f"districts must be a positive integer or 'auto', got {spec.districts!r}")
+    if spec.objective not in ("inertia", "boundary", "cut-edges"):
+        raise SpecError(f"objective must be one of inertia, boundary, cut-edges; got {spec.objective!r}")
+    if spec.backend not in ("highs", "cbc"):
+        raise SpecError(f"backend must be 'highs' or 'cbc', got {spec.backend!r}")
+    if not isinstance(spec.time_limit_s, (int, float)) or not spec.time_limit_s > 0:
+        raise SpecError(f"time_limit_s must be a positive number of seconds, got {spec.time_limit_s!r}")
+    if spec.max_districts is not None and (isinstance(spec.max_districts, bool)
+                                           or not isinstance(spec.max_districts, int) or spec.max_districts < 1):
+        raise SpecError(f"max_districts must be a positive integer or None, got {spec.max_districts!r}")
+
+
+def group_label(data: Mapping[str, object], attr: str | None) -> str | None:
+    """The keep-together label of a node, or None (missing, None, NaN and blank mean 'no group')."""
+    if attr is None:
+        return None
+    value = data.get(attr)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def build_problem(graph: nx.Graph, spec: Spec) -> Problem:
+    """Arrays for the models; raises SpecError naming the unit when an attribute is missing or bad."""
+    unit_ids = tuple(sorted(str(node) for node in graph.nodes))
+    if len(unit_ids) != graph.number_of_nodes():
+        raise SpecError("unit ids must be distinct as strings; two nodes print the same")
+    node_of = {str(node): node for node in graph.nodes}
+    index = {uid: i for i, uid in enumerate(unit_ids)}
+    n = len(unit_ids)
+    pop = np.zeros(n)
+    xs = np.zeros(n)
+    ys = np.zeros(n)
+    facility = np.zeros(n, dtype=bool)
+    labels: list[str | None] = []
+    for i, uid in enumerate(unit_ids):
+        data = graph.nodes[node_of[uid]]
+        if spec.population_attr not in data:
+            raise SpecError(f"unit {uid!r} has no {spec.population_attr!r} attribute; every node needs one")
+        pop[i] = _number(data[spec.population_attr], what=spec.population_attr, unit_id=uid)
+        if pop[i] < 0:
+            raise SpecError(f"unit {uid!r}: {spec.population_attr} is negative ({pop[i]:g})")
+        for axis, arr in (("x", xs), ("y", ys)):
+            if axis not in data:
+                raise SpecError(f"unit {uid!r} has no {axis!r} coordinate (metres); every node needs x and y")
+            arr[i] = _number(data[axis], what=axis, unit_id=uid)
+        raw_facility = data.get(spec.facility_attr) or 0
+        facility[i] = _number(raw_facility, what=spec.facility_attr, unit_id=uid) > 0
+        labels.append(group_label(data, spec.group_attr))
+
+    unit_adj: list[list[int]] = [[] for _ in range(n)]
+    for a, b in graph.edges:
+        i, j = index[str(a)], index[str(b)]
+        if i != j:
+            unit_adj[i].append(j)
+            unit_adj[j].append(i)
+
+    # Atoms: connected components of each group inside the group's own induced subgraph.
+    unit_atom = np.full(n, -1, dtype=np.int64)
+    atom_units: list[tuple[int, ...]] = []
+    group_atoms: dict[str, list[int]] = {}
+    for i in range(n):
+        if unit_atom[i] >= 0:
+            continue
+        label = labels[i]
+        members = [i]
+        unit_atom[i] = len(atom_units)
+        if label is not None:
+            stack = [i]
+            while stack:
+                u = stack.pop()
+                for w in unit_adj[u]:
+                    if unit_atom[w] < 0 and labels[w] == label:
+                        unit_atom[w] = len(atom_units)
+                        members.append(w)
+                        stack.append(w)
+            group_atoms.setdefault(label, []).append(len(atom_units))
+        atom_units.append(tuple(sorted(members)))
+    m = len(atom_units)
+    atom_pop = np.array([pop[list(us)].sum() for us in atom_units])
+    atom_x = np.zeros(m)
+    atom_y = np.zeros(m)
+    atom_inertia = np.zeros(m)
+    for a, us in enumerate(atom_units):
+        idx = list(us)
+        weights = pop[idx]
+        if weights.sum() > 0:
+            atom_x[a] = float(np.dot(weights, xs[idx]) / weights.sum())
+            atom_y[a] = float(np.dot(weights, ys[idx]) / weights.sum())
+        else:
+            atom_x[a] = float(xs[idx].mean())
+            atom_y[a] = float(ys[idx].mean())
+        atom_inertia[a] = float(np.dot(weights, (xs[idx] - atom_x[a]) ** 2 + (ys[idx] - atom_y[a]) ** 2))
+    atom_facility = np.array([bool(facility[list(us)].any()) for us in atom_units], dtype=bool)
+
+    edge_count: dict[tuple[int, int], int] = {}
+    edge_boundary: dict[tuple[int, int], float] = {}
+    for a, b, data in graph.edges(data=True):
+        i, j = unit_atom[index[str(a)]], unit_atom[index[str(b)]]
+        if i == j:
+            continue
+        key = (int(min(i, j)), int(max(i, j)))
+        length = data.get("length_m", 0.0) or 0.0
+        length = _number(length, what="edge length_m", unit_id=f"{a}–{b}")
+        weight = BARRIER_WEIGHT if data.get("barrier") else 1.0
+        edge_count[key] = edge_count.get(key, 0) + 1
+        edge_boundary[key] = edge_boundary.get(key, 0.0) + weight * max(length, 0.0)
+    keys = sorted(edge_count)
+    neighbours: list[set[int]] = [set() for _ in range(m)]
+    for u, v in keys:
+        neighbours[u].add(v)
+        neighbours[v].add(u)
+
+    links = tuple(tuple(sorted(atoms)) for _, atoms in sorted(group_atoms.items()) if len(atoms) > 1)
+    marked = np.array([group_label(graph.nodes[node_of[uid]], spec.distinct_attr) is not None
+                       for uid in unit_ids], dtype=bool)
+    if not marked.any():
+        marked[:] = True
+    distinct = tuple(_old_partition(old, unit_ids, unit_atom, marked, m) for old in spec.distinct_from)
+    return Problem(
+        unit_ids=unit_ids, unit_x=xs, unit_y=ys, unit_population=pop, unit_atom=unit_atom,
+        atom_units=tuple(atom_units), atom_population=atom_pop, atom_x=atom_x, atom_y=atom_y,
+        atom_inertia=atom_inertia, atom_facility=atom_facility,
+        atom_neighbours=tuple(tuple(sorted(s)) for s in neighbours),
+        edge_u=np.array([k[0] for k in keys], dtype=np.int64),
+        edge_v=np.array([k[1] for k in keys], dtype=np.int64),
+        edge_count=np.array([edge_count[k] for k in keys], dtype=float),
+        edge_boundary=np.array([edge_boundary[k] for k in keys], dtype=float),
+        links=links, total_population=float(pop.sum()),
+        max_population=float(spec.max_population),
+        min_population=float(spec.min_population or 0.0),
+        distinct_from=distinct,
+    )
+
+
+def _old_partition(old: Mapping[str, int], unit_ids: tuple[str, ...], unit_atom: np.ndarray,
+                   marked: np.ndarray, n_atoms: int) -> np.ndarray:
+    """An earlier plan as atom → 0-based district on the marked atoms, −1 elsewhere."""
+    labels = sorted({int(v) for v in old.values()})
+    rank = {label: r for r, label in enumerate(labels)}
+    out = np.full(n_atoms, -1, dtype=np.int64)
+    for i, uid in enumerate(unit_ids):
+        if uid not in old:
+            raise SpecError(f"distinct_from: an earlier plan does not assign unit {uid!r}")
+        a = unit_atom[i]
+        if marked[i] and out[a] < 0:
+            out[a] = rank[int(old[uid])]
+    return out
+
+
+def same_partition(assignment: np.ndarray, old: np.ndarray) -> bool:
+    """Whether the plan splits the marked atoms (old ≥ 0) exactly as the earlier plan did."""
+    marked = old >= 0
+    pairs = set(zip(old[marked].tolist(), assignment[marked].tolist()))
+    olds = {a for a, _ in pairs}
+    news = {b for _, b in pairs}
+    return len(pairs) == len(olds) == len(news)
+
+
+def minimum_districts(total: float, cap: float) -> int:
+    """ceil(total / cap), at least 1: fewer districts cannot hold the population."""
+    return max(1, math.ceil(total / cap - 1e-9))

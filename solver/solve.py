@@ -1,0 +1,436 @@
+"""``solve``: heuristic warm start, then the exact model with contiguity cuts added round by round.
+
+For each number of districts k (the given one, or ceil(total / cap), +1, … for ``auto``):
+
+1. the heuristic (``solver.heuristic``) looks for a feasible plan: the warm start and upper bound;
+2. the exact model (Hess for ``inertia``, labelling for ``cut-edges`` / ``boundary``) is solved with that
+   start; if a district of its solution is not connected, separator cuts for it are added and the model
+   is solved again (every cut is valid, so each round's bound is a bound for the contiguous problem);
+3. the plan is the best connected one found; it is ``optimal`` only when the proven bound meets it
+   (relative gap ≤ ``OPTIMAL_GAP``), ``feasible`` with bound and gap otherwise.
+
+In ``auto`` mode the first k with a plan wins; ``minimum_proven`` holds when k = ceil(total / cap) or
+every smaller k was proven infeasible by the model. ``time_limit_s`` is wall-clock for the whole call.
+Districts are numbered 1..k in the order of their smallest unit id.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from solver.errors import SolverError
+from solver.heuristic import Candidate, heuristic_plan, is_feasible, local_search
+from solver.hess_model import build_hess, hess_cuts, neighbourhood_rows
+from solver.lagrangian import cost_matrix, lagrangian, refix
+from solver.pricing import initial_pairs
+from solver.label_model import build_label, label_cuts
+from solver.linear import make_runner
+from solver.objective import evaluate, imbalance
+from solver.plan import Plan
+from solver.precheck import candidate_districts, precheck
+from solver.problem import Problem, build_problem, check_spec, minimum_districts, same_partition
+from solver.separators import components
+from solver.spec import Spec
+
+log = logging.getLogger(__name__)
+
+#: A plan is called optimal when (objective − bound) / objective is at most this (solver tolerance).
+OPTIMAL_GAP = 1e-5
+#: The full Hess model has (atoms × units) columns; above this it is not built (heuristic answer only).
+MAX_HESS_COLUMNS = 400_000
+NEIGHBOURHOOD_CUTS = False
+#: Up to this many (atom, centre) pairs the full Hess model is solved directly.
+SMALL_HESS_COLUMNS = 3_000
+#: Above this many pairs left after reduced-cost fixing, the exact model is not attempted.
+MAX_EXACT_COLUMNS = 150_000
+#: Above this many pairs left after fixing, first improve the incumbent on a restriction around it.
+POLISH_ABOVE_COLUMNS = 4_000
+#: Share of the remaining time the Lagrangian bound may use.
+LAGRANGIAN_SHARE = 0.3
+#: The labelling model has atoms × k columns and about 2·edges·k rows.
+MAX_LABEL_ROWS = 400_000
+
+
+@dataclass
+class Outcome:
+    """What one k produced."""
+
+    candidate: Candidate | None = None
+    bound: float | None = None
+    proven_infeasible: bool = False
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _backend_version(backend: str) -> str:
+    if backend == "highs":
+        import highspy
+
+        return f"HiGHS {highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+    import pulp
+
+    return f"CBC (PuLP {pulp.__version__})"
+
+
+def solve(graph: nx.Graph, spec: Spec) -> Plan:
+    """The best plan for the spec within ``spec.time_limit_s`` seconds (wall-clock), see module docstring."""
+    clock = time.monotonic()
+    deadline = clock + float(spec.time_limit_s)
+    check_spec(spec)
+    version = _backend_version(spec.backend)
+    reasons = precheck(graph, spec)
+    if reasons:
+        return Plan(assignment={}, districts=0, status="infeasible", objective=None, bound=None, gap=None,
+                    runtime_s=time.monotonic() - clock, backend=spec.backend, solver_version=version,
+                    objective_name=spec.objective, reasons=tuple(reasons))
+    problem = build_problem(graph, spec)
+    log.info(
+        "solving %d units (%d atoms, %d atom edges), total %.0f %s, cap %.0f", problem.n_units, problem.n_atoms,
+        len(problem.edge_u), problem.total_population, spec.population_attr, problem.max_population)
+    k_values = list(candidate_districts(problem, spec))
+    arithmetic_minimum = minimum_districts(problem.total_population, problem.max_population)
+    attempts: list[dict[str, Any]] = []
+    smaller_all_proven = True
+    infeasible_ks: list[int] = []
+    for position, k in enumerate(k_values):
+        if time.monotonic() >= deadline and position > 0:
+            break
+        last = position == len(k_values) - 1
+        outcome = _solve_k(problem, spec, k, deadline=deadline, last=last)
+        attempts.extend(outcome.attempts)
+        if outcome.candidate is not None:
+            return _plan(problem, spec, k, outcome, clock=clock, version=version, attempts=attempts,
+                         minimum_proven=(k == arithmetic_minimum) or (smaller_all_proven and spec.districts == "auto"))
+        if outcome.proven_infeasible:
+            infeasible_ks.append(k)
+        else:
+            smaller_all_proven = False
+    runtime = time.monotonic() - clock
+    proven = bool(k_values) and len(infeasible_ks) == len(k_values)
+    if proven:
+        ks = ", ".join(str(k) for k in infeasible_ks)
+        why = [f"no contiguous plan exists with {ks} district(s) under these rules (proven by the model)"]
+        status = "infeasible"
+    else:
+        tried = [a["districts"] for a in attempts]
+        why = [f"no plan found within {spec.time_limit_s:g} s (tried k = "
+               f"{', '.join(str(k) for k in sorted(set(tried))) or 'none'}); none was proven impossible"
+               + ("" if not infeasible_ks else f" except k = {', '.join(map(str, infeasible_ks))}")
+               + "; give more time or relax the rules"]
+        status = "no-solution"
+    return Plan(assignment={}, districts=0, status=status, objective=None, bound=None, gap=None, runtime_s=runtime,
+                backend=spec.backend, solver_version=version, objective_name=spec.objective, reasons=tuple(why),
+                attempts=tuple(attempts))
+
+
+def _plan(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, clock: float, version: str,
+          attempts: list[dict[str, Any]], minimum_proven: bool) -> Plan:
+    candidate = outcome.candidate
+    unit_district = candidate.assignment[problem.unit_atom]
+    # Number districts 1..k by their smallest unit id (unit ids are sorted, so by first index).
+    order: dict[int, int] = {}
+    for d in unit_district.tolist():
+        if d not in order:
+            order[d] = len(order) + 1
+    assignment = {uid: order[int(d)] for uid, d in zip(problem.unit_ids, unit_district.tolist())}
+    objective, centres = evaluate(problem, candidate.assignment, spec.objective, k)
+    bound = outcome.bound
+    gap = None
+    status = "feasible"
+    if bound is not None:
+        bound = min(bound, objective)
+        gap = (objective - bound) / abs(objective) if abs(objective) > 1e-12 else (0.0 if bound >= -1e-9 else None)
+        if gap is not None and gap <= OPTIMAL_GAP:
+            status = "optimal"
+    return Plan(
+        assignment=assignment, districts=k, status=status, objective=objective, bound=bound, gap=gap,
+        runtime_s=time.monotonic() - clock, backend=spec.backend, solver_version=version,
+        objective_name=spec.objective,
+        centres={order[d]: problem.unit_ids[c] for d, c in enumerate(centres)},
+        minimum_proven=minimum_proven, attempts=tuple(attempts),
+    )
+
+
+def _solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool) -> Outcome:
+    outcome = Outcome()
+    started = time.monotonic()
+    if k == 1:
+        return _single_district(problem, spec, outcome)
+    best = heuristic_plan(problem, k, spec.objective, require_facility=spec.require_facility, seed=spec.seed,
+                          deadline=deadline)
+    outcome.attempts.append({"districts": k, "stage": "heuristic", "status": "feasible" if best else "none",
+                             "objective": None if best is None else best.objective,
+                             "time_s": round(time.monotonic() - started, 3)})
+    outcome.candidate = best
+    remaining = deadline - time.monotonic()
+    if remaining <= 0.05:
+        return outcome
+    # Without a plan in hand, an intermediate k gets half of the time left so that larger k get a turn.
+    budget_end = deadline if (best is not None or last) else time.monotonic() + remaining / 2
+    if spec.objective == "inertia":
+        _run_hess(problem, spec, k, outcome, deadline=budget_end)
+    else:
+        if 2 * len(problem.edge_u) * k + problem.n_atoms * k > MAX_LABEL_ROWS:
+            outcome.attempts.append({"districts": k, "stage": "mip", "status": "skipped",
+                                     "detail": "labelling model too large"})
+            return outcome
+        _run_label(problem, spec, k, outcome, deadline=budget_end)
+    return outcome
+
+
+def _single_district(problem: Problem, spec: Spec, outcome: Outcome) -> Outcome:
+    assignment = np.zeros(problem.n_atoms, dtype=np.int64)
+    feasible = is_feasible(problem, assignment, 1, spec.require_facility)
+    outcome.attempts.append({"districts": 1, "stage": "enumeration", "status": "optimal" if feasible else "infeasible"})
+    if feasible:
+        value, centres = evaluate(problem, assignment, spec.objective, 1)
+        outcome.candidate = Candidate(assignment, value, imbalance(problem, assignment, 1), tuple(centres))
+        outcome.bound = value  # the only partition there is
+    else:
+        outcome.proven_infeasible = True
+    return outcome
+
+
+def _better(a: Candidate, b: Candidate | None) -> bool:
+    if b is None:
+        return True
+    tolerance = 1e-9 * max(abs(a.objective), abs(b.objective), 1.0)
+    return a.objective < b.objective - tolerance or (
+        abs(a.objective - b.objective) <= tolerance and a.imbalance < b.imbalance - 1e-9)
+
+
+def _candidate(problem: Problem, assignment: np.ndarray, spec: Spec, k: int) -> Candidate | None:
+    if not is_feasible(problem, assignment, k, spec.require_facility):
+        return None
+    value, centres = evaluate(problem, assignment, spec.objective, k)
+    return Candidate(assignment, value, imbalance(problem, assignment, k), tuple(centres))
+
+
+def _repair(problem: Problem, assignment: np.ndarray, spec: Spec, k: int, deadline: float) -> Candidate | None:
+    """Turn a disconnected model solution into a plan: stray parts join a neighbour, then local search."""
+    fixed = assignment.copy()
+    for d in range(k):
+        parts = components(problem, np.flatnonzero(assignment == d))
+        if len(parts) > 1:
+            parts.sort(key=lambda s: (-float(problem.atom_population[list(s)].sum()), min(s)))
+            for part in parts[1:]:
+                fixed[list(part)] = -1
+    for _ in range(problem.n_atoms):
+        loose = np.flatnonzero(fixed < 0)
+        if len(loose) == 0:
+            break
+        for a in loose:
+            options = sorted({int(fixed[b]) for b in problem.atom_neighbours[a] if fixed[b] >= 0})
+            if options:
+                fixed[a] = options[0]
+    if (fixed < 0).any() or len(np.unique(fixed)) != k:
+        return None
+    if not all(len(components(problem, np.flatnonzero(fixed == d))) == 1 for d in range(k)):
+        return None
+    improved = local_search(problem, fixed, k, spec.objective, require_facility=spec.require_facility,
+                            deadline=deadline)
+    return _candidate(problem, improved, spec, k)
+
+
+def _primary_bound(model_bound: float | None, *, scale: float, tie_max: float, constant: float,
+                   integral: bool) -> float | None:
+    if model_bound is None:
+        return None
+    value = (model_bound - tie_max) * scale + constant
+    if integral:
+        value = math.ceil(value - 1e-6)
+    return value
+
+
+def _run_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float, runner, start_of,
+                decode, cuts_of, bound_of) -> None:
+    """Solve, cut, repeat (see module docstring); updates ``outcome`` in place.
+
+    With HiGHS every improving solution is checked as it is found: a disconnected one stops the run at
+    once (its cuts are added and the model solved again), a connected one becomes the incumbent. This
+    emulates lazy constraints: no time is spent proving a disconnected solution optimal.
+    """
+    round_no = 0
+    best_bound: float | None = None
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.05:
+            break
+        round_no += 1
+        start = start_of(outcome.candidate) if outcome.candidate is not None else None
+        pending: dict[tuple[int, ...], tuple] = {}
+
+        def on_solution(values: np.ndarray) -> bool:
+            assignment = decode(values)
+            rows = cuts_of(assignment)
+            if rows:
+                for row in rows:
+                    pending.setdefault(tuple(row[0]), row)
+                return True
+            candidate = _candidate(problem, assignment, spec, k)
+            if candidate is not None and _better(candidate, outcome.candidate):
+                outcome.candidate = candidate
+            return False
+
+        result = runner.run(time_limit_s=remaining, start=start, on_solution=on_solution)
+        entry: dict[str, Any] = {"districts": k, "stage": "mip", "round": round_no, "status": result.state,
+                                 "time_s": round(result.runtime_s, 3), "detail": result.detail}
+        outcome.attempts.append(entry)
+        if result.state == "infeasible":
+            if outcome.candidate is not None:
+                # The model says no plan exists, yet the heuristic holds a verified one: a numerical problem.
+                raise SolverError(f"{runner.name} declared k={k} infeasible although a feasible plan is known; "
+                                  "try the other backend")
+            outcome.proven_infeasible = True
+            return
+        round_bound = bound_of(result.bound if result.state != "optimal" else
+                               (result.bound if result.bound is not None else result.objective))
+        if round_bound is not None:
+            round_bound = float(round_bound)
+            best_bound = round_bound if best_bound is None else max(best_bound, round_bound)
+            entry["bound"] = round_bound
+        if result.values is None:
+            if result.interrupted and pending:
+                runner.add_rows(runner_rows(runner, list(pending.values())))
+                entry["cuts"] = len(pending)
+                continue
+            break
+        assignment = decode(result.values)
+        for row in cuts_of(assignment):
+            pending.setdefault(tuple(row[0]), row)
+        if not pending:
+            candidate = _candidate(problem, assignment, spec, k)
+            if candidate is None:
+                raise SolverError(f"the model's plan for k={k} breaks a rule it encodes; this is a bug")
+            entry["objective"] = candidate.objective
+            if _better(candidate, outcome.candidate):
+                outcome.candidate = candidate
+            break  # optimal, or stopped by the clock with a connected plan
+        entry["cuts"] = len(pending)
+        repaired = _repair(problem, assignment, spec, k, deadline)
+        if repaired is not None and _better(repaired, outcome.candidate):
+            outcome.candidate = repaired
+            entry["repaired"] = repaired.objective
+        if result.state != "optimal" and not result.interrupted:
+            break  # the clock stopped this round
+        runner.add_rows(runner_rows(runner, list(pending.values())))
+    _raise_bound(outcome, best_bound)
+
+
+def runner_rows(runner, rows):
+    from solver.linear import LinearModel
+
+    scratch = LinearModel(cost=np.zeros(runner.n_cols), lower=np.zeros(runner.n_cols),
+                          upper=np.ones(runner.n_cols), integer=np.zeros(runner.n_cols, dtype=bool))
+    return scratch.add_row_list(rows)
+
+
+def _run_hess(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float) -> None:
+    """Exact Hess: with a warm start, Lagrangian bound and reduced-cost fixing shrink the model first."""
+    m, n = problem.n_atoms, problem.n_units
+    constant = float(problem.atom_inertia.sum())
+    if outcome.candidate is None or m * n <= SMALL_HESS_COLUMNS:
+        if m * n > MAX_HESS_COLUMNS:
+            outcome.attempts.append({"districts": k, "stage": "mip", "status": "skipped",
+                                     "detail": f"no warm start and {m} × {n} columns: too large"})
+            return
+        _hess_rounds(problem, spec, k, outcome, deadline=deadline, columns=None, exact_below=None)
+        return
+    clock = time.monotonic()
+    cost = cost_matrix(problem)
+    upper = outcome.candidate.objective - constant
+    remaining = deadline - clock
+    lag = lagrangian(problem, k, upper_bound=upper, deadline=clock + LAGRANGIAN_SHARE * remaining, cost=cost)
+    _raise_bound(outcome, lag.bound + constant)
+    kept = int(lag.keep.sum())
+    outcome.attempts.append({"districts": k, "stage": "lagrangian", "status": "bound", "bound": lag.bound + constant,
+                             "iterations": lag.iterations, "kept_pairs": kept, "pairs": m * n,
+                             "time_s": round(time.monotonic() - clock, 3)})
+    keep = lag.keep
+    if kept > POLISH_ABOVE_COLUMNS and deadline - time.monotonic() > 0.5:
+        # Improve the incumbent on pairs near it, then fix again against the better value.
+        candidate = outcome.candidate
+        atoms, centres = initial_pairs(problem, list(candidate.centres), candidate.assignment)
+        _hess_rounds(problem, spec, k, outcome, deadline=time.monotonic() + (deadline - time.monotonic()) / 3,
+                     columns=(atoms, centres), exact_below=None)
+        if outcome.candidate.objective - constant < upper:
+            upper = outcome.candidate.objective - constant
+            keep = refix(problem, k, lag, upper, cost=cost)
+            kept = int(keep.sum())
+            outcome.attempts.append({"districts": k, "stage": "lagrangian", "status": "refixed",
+                                     "kept_pairs": kept, "pairs": m * n})
+    if kept > MAX_EXACT_COLUMNS or deadline - time.monotonic() <= 0.05:
+        outcome.attempts.append({"districts": k, "stage": "mip", "status": "skipped",
+                                 "detail": f"{kept} pairs left after fixing: too many for the exact model"})
+        return
+    atoms, centres = np.nonzero(keep)
+    candidate = outcome.candidate
+    atoms = np.concatenate([atoms, np.arange(m)])
+    centres = np.concatenate([centres, np.asarray(candidate.centres)[candidate.assignment]])
+    _hess_rounds(problem, spec, k, outcome, deadline=deadline, columns=(atoms, centres),
+                 exact_below=upper + constant)
+
+
+def _raise_bound(outcome: Outcome, bound: float | None) -> None:
+    if bound is not None and (outcome.bound is None or bound > outcome.bound):
+        outcome.bound = bound
+
+
+def _hess_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float,
+                 columns: tuple[np.ndarray, np.ndarray] | None, exact_below: float | None) -> None:
+    """Rounds of the Hess model over all pairs (``columns`` None: exact), or over a restriction that is
+    exact for plans below ``exact_below`` (reduced-cost fixing), or a plain restriction (no bound)."""
+    reference = outcome.candidate.objective - problem.atom_inertia.sum() if outcome.candidate else None
+    clock = time.monotonic()
+    hess = build_hess(problem, k, require_facility=spec.require_facility, tie_reference=reference, columns=columns)
+    if NEIGHBOURHOOD_CUTS and columns is not None:
+        hess.model.add_row_list(neighbourhood_rows(problem, hess))
+    runner = make_runner(spec.backend, hess.model, seed=spec.seed)
+    log.info("Hess model k=%d: %d columns, %d rows, built in %.2f s", k, hess.model.n_cols, hess.model.n_rows,
+             time.monotonic() - clock)
+    centres_holder: list[list[int]] = [[]]
+
+    def start_of(candidate: Candidate) -> np.ndarray | None:
+        return hess.start_from(candidate.assignment, list(candidate.centres), problem)
+
+    def decode(values: np.ndarray) -> np.ndarray:
+        assignment, centres_holder[0] = hess.assignment_from(values, problem.n_atoms)
+        return assignment
+
+    def cuts_of(assignment: np.ndarray):
+        return hess_cuts(problem, hess, assignment, centres_holder[0])
+
+    def bound_of(model_bound: float | None) -> float | None:
+        bound = _primary_bound(model_bound, scale=hess.scale, tie_max=hess.tie_max, constant=hess.constant,
+                               integral=False)
+        if columns is None or bound is None:
+            return bound
+        if exact_below is None:
+            return None  # a restriction proves nothing about the full model
+        return min(bound, exact_below)
+
+    _run_rounds(problem, spec, k, outcome, deadline=deadline, runner=runner, start_of=start_of, decode=decode,
+                cuts_of=cuts_of, bound_of=bound_of)
+
+
+def _run_label(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float) -> None:
+    reference = outcome.candidate.objective if outcome.candidate else None
+    label = build_label(problem, k, spec.objective, require_facility=spec.require_facility, tie_reference=reference)
+    runner = make_runner(spec.backend, label.model, seed=spec.seed)
+    weights = problem.edge_count if spec.objective == "cut-edges" else problem.edge_boundary
+
+    def bound_of(model_bound: float | None) -> float | None:
+        return _primary_bound(model_bound, scale=label.scale, tie_max=label.tie_max, constant=0.0,
+                              integral=label.integral)
+
+    _run_rounds(problem, spec, k, outcome, deadline=deadline, runner=runner,
+                start_of=lambda c: label.start_from(c.assignment, problem, weights),
+                decode=label.assignment_from, cuts_of=lambda a: label_cuts(problem, label, a), bound_of=bound_of)
+
+
+__all__ = ["solve", "OPTIMAL_GAP", "same_partition"]
