@@ -13,13 +13,8 @@ from redistrict.errors import UsageError
 RUN_MARKER = "run.json"
 
 
-@contextlib.contextmanager
-def staged_output(out_dir: str | Path) -> Iterator[Path]:
-    """Yield a fresh folder to write into; on success it replaces ``out_dir``.
-
-    An existing ``out_dir`` is replaced only when it holds an earlier run (a ``run.json``) or is empty:
-    a folder of the user's own files is never deleted.
-    """
+def check_target(out_dir: str | Path) -> Path:
+    """Refuse, before any work is done, an output folder that must not be replaced."""
     out_dir = Path(out_dir).resolve()
     if out_dir.exists():
         if not out_dir.is_dir():
@@ -27,6 +22,17 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
         if any(out_dir.iterdir()) and not (out_dir / RUN_MARKER).is_file():
             raise UsageError(f"--out {out_dir} already holds files that are not a redistrict run; "
                              "choose an empty or new folder")
+    return out_dir
+
+
+@contextlib.contextmanager
+def staged_output(out_dir: str | Path) -> Iterator[Path]:
+    """Yield a fresh folder to write into; on success it replaces ``out_dir``.
+
+    An existing ``out_dir`` is replaced only when it holds an earlier run (a ``run.json``) or is empty:
+    a folder of the user's own files is never deleted.
+    """
+    out_dir = check_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:

@@ -20,7 +20,7 @@ from redistrict import provenance
 from redistrict.config import SplitConfig
 from redistrict.errors import InfeasibleError, NoSolutionError, UsageError
 from redistrict.naming import district_names
-from redistrict.outdir import staged_output
+from redistrict.outdir import check_target, staged_output
 from redistrict.profiles import Profile, builtin_profile_names, check_district, load_profile
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,7 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
+    check_target(config.out)
     profile = resolve_profile(config)
     if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
         raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "

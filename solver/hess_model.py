@@ -262,16 +262,3 @@ def hess_cuts(problem: Problem, hess: HessModel, assignment: np.ndarray, centres
                         done.add((a, centre))
                         rows.append(([j] + sep_cols, [1.0] + [-1.0] * len(sep_cols), -np.inf, 0.0))
     return rows
-
-
-def neighbourhood_rows(problem: Problem, hess: HessModel):
-    """x[a,c] ≤ Σ_{b ∈ N(a)} x[b,c] for every pair whose centre atom is not a's neighbour (valid: N(a)
-    separates a from every atom outside N(a) ∪ {a}); removes isolated strays before any round."""
-    rows = []
-    for (a, c), j in hess.column_of.items():
-        centre_atom = int(problem.unit_atom[c])
-        if a == centre_atom or centre_atom in problem.atom_neighbours[a]:
-            continue
-        cols = [hess.column_of[(b, c)] for b in problem.atom_neighbours[a] if (b, c) in hess.column_of]
-        rows.append(([j] + cols, [1.0] + [-1.0] * len(cols), -np.inf, 0.0))
-    return rows

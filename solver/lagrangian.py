@@ -81,7 +81,6 @@ def _knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: int) -> tu
 def lagrangian(problem: Problem, k: int, *, upper_bound: float, deadline: float, max_iterations: int = 300,
                cost: np.ndarray | None = None) -> LagrangianResult:
     """Subgradient ascent on L(λ); ``upper_bound`` is the incumbent's Σ cost (same units as the bound)."""
-    m, n = problem.n_atoms, problem.n_units
     if cost is None:
         cost = cost_matrix(problem)
     p = problem.atom_population

@@ -47,10 +47,3 @@ def minimal_separator(problem: Problem, part: set[int], root: int) -> list[int]:
                 reach.add(b)
                 stack.append(b)
     return sorted(b for b in boundary if any(n in reach for n in problem.atom_neighbours[b]))
-
-
-def separator_between(problem: Problem, part: set[int], other: set[int]) -> list[int]:
-    """A minimal separator between ``part`` and the component ``other`` (used by the labelling model)."""
-    return minimal_separator(problem, part, min(other))
-
-

@@ -3,15 +3,22 @@
 For each number of districts k (the given one, or ceil(total / cap), +1, … for ``auto``):
 
 1. the heuristic (``solver.heuristic``) looks for a feasible plan: the warm start and upper bound;
-2. the exact model (Hess for ``inertia``, labelling for ``cut-edges`` / ``boundary``) is solved with that
-   start; if a district of its solution is not connected, separator cuts for it are added and the model
-   is solved again (every cut is valid, so each round's bound is a bound for the contiguous problem);
-3. the plan is the best connected one found; it is ``optimal`` only when the proven bound meets it
-   (relative gap ≤ ``OPTIMAL_GAP``), ``feasible`` with bound and gap otherwise.
+2. ``inertia`` (Hess model, one column per atom × centre unit): up to ``SMALL_HESS_COLUMNS`` pairs the
+   full model is solved. Beyond, a Lagrangian bound (``solver.lagrangian``) drops every pair that
+   cannot appear in a plan better than the incumbent; the incumbent is first improved on a restriction
+   around it (``solver.restriction``, no bound claimed) and the pairs fixed again; the model over the
+   remaining pairs is exact for the full model. ``cut-edges`` / ``boundary``: the labelling model;
+3. contiguity is lazy: every improving solution HiGHS finds is checked; a disconnected one stops the run,
+   separator cuts for it (valid for every plan) are added and the model solved again; a connected one
+   becomes the incumbent. Each round's dual bound is a bound for the contiguous problem;
+4. the plan is the best connected one found; it is ``optimal`` only when the proven bound meets it
+   (relative gap ≤ ``OPTIMAL_GAP``), ``feasible`` with bound and gap otherwise (gap None: no bound).
 
 In ``auto`` mode the first k with a plan wins; ``minimum_proven`` holds when k = ceil(total / cap) or
 every smaller k was proven infeasible by the model. ``time_limit_s`` is wall-clock for the whole call.
-Districts are numbered 1..k in the order of their smallest unit id.
+Districts are numbered 1..k in the order of their smallest unit id. Runs that finish before the time
+limit are deterministic (seeded heuristic, single-threaded HiGHS with a fixed seed); a run cut short by
+the clock may stop at a different point.
 """
 from __future__ import annotations
 
@@ -26,15 +33,15 @@ import numpy as np
 
 from solver.errors import SolverError
 from solver.heuristic import Candidate, heuristic_plan, is_feasible, local_search
-from solver.hess_model import build_hess, hess_cuts, neighbourhood_rows
+from solver.hess_model import build_hess, hess_cuts
 from solver.lagrangian import cost_matrix, lagrangian, refix
-from solver.pricing import initial_pairs
+from solver.restriction import initial_pairs
 from solver.label_model import build_label, label_cuts
 from solver.linear import make_runner
 from solver.objective import evaluate, imbalance
 from solver.plan import Plan
 from solver.precheck import candidate_districts, precheck
-from solver.problem import Problem, build_problem, check_spec, minimum_districts, same_partition
+from solver.problem import Problem, build_problem, check_spec, minimum_districts
 from solver.separators import components
 from solver.spec import Spec
 
@@ -44,7 +51,6 @@ log = logging.getLogger(__name__)
 OPTIMAL_GAP = 1e-5
 #: The full Hess model has (atoms × units) columns; above this it is not built (heuristic answer only).
 MAX_HESS_COLUMNS = 400_000
-NEIGHBOURHOOD_CUTS = False
 #: Up to this many (atom, centre) pairs the full Hess model is solved directly.
 SMALL_HESS_COLUMNS = 3_000
 #: Above this many pairs left after reduced-cost fixing, the exact model is not attempted.
@@ -296,7 +302,7 @@ def _run_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadl
             entry["bound"] = round_bound
         if result.values is None:
             if result.interrupted and pending:
-                runner.add_rows(runner_rows(runner, list(pending.values())))
+                runner.add_rows(_rows_block(runner, list(pending.values())))
                 entry["cuts"] = len(pending)
                 continue
             break
@@ -318,11 +324,11 @@ def _run_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadl
             entry["repaired"] = repaired.objective
         if result.state != "optimal" and not result.interrupted:
             break  # the clock stopped this round
-        runner.add_rows(runner_rows(runner, list(pending.values())))
+        runner.add_rows(_rows_block(runner, list(pending.values())))
     _raise_bound(outcome, best_bound)
 
 
-def runner_rows(runner, rows):
+def _rows_block(runner, rows):
     from solver.linear import LinearModel
 
     scratch = LinearModel(cost=np.zeros(runner.n_cols), lower=np.zeros(runner.n_cols),
@@ -388,8 +394,6 @@ def _hess_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, dead
     reference = outcome.candidate.objective - problem.atom_inertia.sum() if outcome.candidate else None
     clock = time.monotonic()
     hess = build_hess(problem, k, require_facility=spec.require_facility, tie_reference=reference, columns=columns)
-    if NEIGHBOURHOOD_CUTS and columns is not None:
-        hess.model.add_row_list(neighbourhood_rows(problem, hess))
     runner = make_runner(spec.backend, hess.model, seed=spec.seed)
     log.info("Hess model k=%d: %d columns, %d rows, built in %.2f s", k, hess.model.n_cols, hess.model.n_rows,
              time.monotonic() - clock)
@@ -433,4 +437,4 @@ def _run_label(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadli
                 decode=label.assignment_from, cuts_of=lambda a: label_cuts(problem, label, a), bound_of=bound_of)
 
 
-__all__ = ["solve", "OPTIMAL_GAP", "same_partition"]
+__all__ = ["solve", "OPTIMAL_GAP"]

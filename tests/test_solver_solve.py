@@ -1,6 +1,7 @@
 """solve(): exact answers on graphs small enough to enumerate, honest statuses, determinism, backends."""
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 import random
@@ -227,3 +228,57 @@ def test_larger_random_graphs_give_verified_plans():
         assert plan.status in ("optimal", "feasible")
         assignment_invariants(graph, spec, plan)
         assert verify(graph, spec, plan.assignment) == []
+
+
+@pytest.mark.parametrize("polish", [0, 10**9])
+@pytest.mark.parametrize(("seed", "n", "k"), [(21, 8, 2), (22, 9, 3), (23, 9, 4), (24, 8, 3)])
+def test_reduced_cost_fixing_path_is_exact(monkeypatch, seed, n, k, polish):
+    """Force the Lagrangian bound + reduced-cost fixing path (normally used above ~55 units) on graphs
+    small enough to enumerate: its optimal claims must still be the brute-force optimum."""
+    solve_module = importlib.import_module("solver.solve")  # the package re-exports solve(), shadowing it
+
+    monkeypatch.setattr(solve_module, "SMALL_HESS_COLUMNS", 0)
+    monkeypatch.setattr(solve_module, "POLISH_ABOVE_COLUMNS", polish)
+    graph = small_graph(seed, n)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    spec = Spec(max_population=math.ceil(total / k * 1.3), districts=k, time_limit_s=30)
+    plan = solve(graph, spec)
+    expected = brute_force(graph, spec, k)
+    assert expected is not None
+    assert plan.status == "optimal"
+    assert plan.objective == pytest.approx(expected, rel=1e-6)
+    assert any(a["stage"] == "lagrangian" for a in plan.attempts)
+
+
+def test_lagrangian_path_matches_the_full_model():
+    """60 units: the full Hess model and the fixed (reduced) one prove the same optimum."""
+    solve_module = importlib.import_module("solver.solve")  # the package re-exports solve(), shadowing it
+
+    graph = planar_graph(60, seed=4)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    spec = Spec(max_population=total / 3 * 1.08, districts=3, time_limit_s=30)
+    reduced = solve(graph, spec)
+    assert any(a["stage"] == "lagrangian" for a in reduced.attempts)
+    original = solve_module.SMALL_HESS_COLUMNS
+    try:
+        solve_module.SMALL_HESS_COLUMNS = 10**9
+        full = solve(graph, spec)
+    finally:
+        solve_module.SMALL_HESS_COLUMNS = original
+    assert not any(a["stage"] == "lagrangian" for a in full.attempts)
+    assert reduced.status == full.status == "optimal"
+    assert reduced.objective == pytest.approx(full.objective, rel=1e-6)
+    assert reduced.bound <= reduced.objective
+
+
+def test_large_graph_gets_a_verified_plan_with_a_stated_gap_in_time():
+    graph = planar_graph(1000, seed=3)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    spec = Spec(max_population=total / 4 * 1.05, districts=4, time_limit_s=6)
+    plan = solve(graph, spec)
+    assert plan.runtime_s < 6 + 2.0
+    assert plan.status in ("feasible", "optimal")
+    assert plan.gap is not None and 0 <= plan.gap < 0.2
+    assert plan.bound <= plan.objective
+    assert verify(graph, spec, plan.assignment) == []
+    assignment_invariants(graph, spec, plan)
