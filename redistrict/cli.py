@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -40,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NoSolutionError as exc:
         _fail(f"no solution: {exc}")
         return EXIT_NO_SOLUTION
+    except BrokenPipeError:
+        # the reader went away (`redistrict … | head`): the run itself finished, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         _fail("interrupted; nothing was written")
         return EXIT_INTERNAL

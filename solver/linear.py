@@ -6,13 +6,17 @@ Variable and row names are built from integer indices only (``c17``, ``r4``), ne
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import os
+import sys
 import re
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -96,6 +100,22 @@ class RunResult:
     interrupted: bool = False     # stopped on purpose by ``on_solution`` (a solution broke a lazy rule)
 
 
+@contextlib.contextmanager
+def _banner_hidden() -> Iterator[None]:
+    """HiGHS 1.16 prints its copyright banner to the C-level stdout in the constructor, before any option
+    can be set; a library must not write to its caller's stdout, so fd 1 points at /dev/null meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    sink = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(sink, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(sink)
+
+
 class HighsRunner:
     """A highspy model that keeps its rows between rounds; rows added later are contiguity cuts."""
 
@@ -105,7 +125,8 @@ class HighsRunner:
         import highspy
 
         self._highspy = highspy
-        self.h = highspy.Highs()
+        with _banner_hidden():
+            self.h = highspy.Highs()
         self.h.silent()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("random_seed", int(seed) % 2_147_483_647)

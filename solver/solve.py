@@ -283,7 +283,8 @@ def _run_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadl
                 outcome.candidate = candidate
             return False
 
-        result = runner.run(time_limit_s=remaining, start=start, on_solution=on_solution)
+        # Keep a little of the wall-clock budget for decoding, repair and the plan itself.
+        result = runner.run(time_limit_s=max(0.05, remaining * 0.98 - 0.05), start=start, on_solution=on_solution)
         entry: dict[str, Any] = {"districts": k, "stage": "mip", "round": round_no, "status": result.state,
                                  "time_s": round(result.runtime_s, 3), "detail": result.detail}
         outcome.attempts.append(entry)
