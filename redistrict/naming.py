@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-_NUMERALS = "一二三四五六七八九十"
-
-
-def ordinal(number: int) -> str:
-    """Chinese numeral for 1..99 (新社区十二), digits beyond."""
-    if 1 <= number <= 10:
-        return _NUMERALS[number - 1]
-    if 11 <= number <= 19:
-        return "十" + _NUMERALS[number - 11]
-    if 20 <= number <= 99:
-        tens, ones = divmod(number, 10)
-        return _NUMERALS[tens - 1] + "十" + (_NUMERALS[ones - 1] if ones else "")
-    return str(number)
+from maps.wording import ordinal_zh
 
 
 def district_names(assigned: gpd.GeoDataFrame) -> dict[int, str]:
@@ -27,5 +15,5 @@ def district_names(assigned: gpd.GeoDataFrame) -> dict[int, str]:
         pool = estates if len(estates) else part
         # ties broken by unit id so the name is stable run to run
         landmark = pool.sort_values(["population", "unit_id"], ascending=[False, True]).iloc[0]["name"]
-        names[int(district)] = f"新社区{ordinal(int(district))}（{landmark}片）"
+        names[int(district)] = f"新社区{ordinal_zh(int(district))}（{landmark}片）"
     return names

@@ -19,6 +19,7 @@ import solver
 from redistrict import provenance
 from redistrict.config import SplitConfig
 from redistrict.errors import InfeasibleError, NoSolutionError, UsageError
+from maps.wording import option_title
 from redistrict.naming import district_names
 from redistrict.outdir import check_target, staged_output
 from redistrict.profiles import Profile, builtin_profile_names, check_district, load_profile
@@ -238,9 +239,6 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
     return [_describe_option(i, plan, graph, frame, layers, profile) for i, plan in enumerate(plans)]
 
 
-_LABELS = "一二三四五六七八九十"
-
-
 def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.GeoDataFrame,
                      layers: boundaries.Layers, profile: Profile) -> Option:
     assigned = frame.copy()
@@ -271,7 +269,7 @@ def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.
         "new_boundary_along_roads_share": round(along / cut_length, 3) if cut_length else None,
         "runtime_s": plan.runtime_s,
     }
-    label = f"方案{_LABELS[index]}" if index < len(_LABELS) else f"方案{index + 1}"
+    label = option_title(index + 1)
     return Option(label=label, plan=plan, frame=assigned, names=names, stats=stats, compliance=compliance,
                   metrics=metrics)
 
