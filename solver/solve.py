@@ -5,9 +5,11 @@ For each number of districts k (the given one, or ceil(total / cap), +1, … for
 1. the heuristic (``solver.heuristic``) looks for a feasible plan: the warm start and upper bound;
 2. ``inertia`` (Hess model, one column per atom × centre unit): up to ``SMALL_HESS_COLUMNS`` pairs the
    full model is solved. Beyond, a Lagrangian bound (``solver.lagrangian``) drops every pair that
-   cannot appear in a plan better than the incumbent; the incumbent is first improved on a restriction
-   around it (``solver.restriction``, no bound claimed) and the pairs fixed again; the model over the
-   remaining pairs is exact for the full model. ``cut-edges`` / ``boundary``: the labelling model;
+   cannot appear in a plan better than the incumbent; the incumbent is first improved on restrictions
+   around it (``solver.restriction``, no bound claimed; the restriction follows each better plan) and the
+   pairs fixed again; the model over the remaining pairs is exact for the full model. When too many
+   pairs remain for it, the rest of the time continues the Lagrangian ascent for a tighter stated bound.
+   ``cut-edges`` / ``boundary``: the labelling model;
 3. contiguity is lazy: every improving solution HiGHS finds is checked; a disconnected one stops the run,
    separator cuts for it (valid for every plan) are added and the model solved again; a connected one
    becomes the incumbent. Each round's dual bound is a bound for the contiguous problem;
@@ -57,6 +59,8 @@ SMALL_HESS_COLUMNS = 3_000
 MAX_EXACT_COLUMNS = 150_000
 #: Above this many pairs left after fixing, first improve the incumbent on a restriction around it.
 POLISH_ABOVE_COLUMNS = 4_000
+#: Restrictions around the incumbent solved in turn while each improves it (within a third of the time).
+MAX_POLISH_ROUNDS = 4
 #: Share of the remaining time the Lagrangian bound may use.
 LAGRANGIAN_SHARE = 0.3
 #: The labelling model has atoms × k columns and about 2·edges·k rows.
@@ -360,20 +364,33 @@ def _run_hess(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadlin
                              "time_s": round(time.monotonic() - clock, 3)})
     keep = lag.keep
     if kept > POLISH_ABOVE_COLUMNS and deadline - time.monotonic() > 0.5:
-        # Improve the incumbent on pairs near it, then fix again against the better value.
-        candidate = outcome.candidate
-        atoms, centres = initial_pairs(problem, list(candidate.centres), candidate.assignment)
-        _hess_rounds(problem, spec, k, outcome, deadline=time.monotonic() + (deadline - time.monotonic()) / 3,
-                     columns=(atoms, centres), exact_below=None)
+        # Improve the incumbent on pairs near it, then fix again against the better value. While the plan
+        # improves, the restriction moves with it (the new plan's centres and radii).
+        polish_end = time.monotonic() + (deadline - time.monotonic()) / 3
+        for _ in range(MAX_POLISH_ROUNDS):
+            candidate = outcome.candidate
+            atoms, centres = initial_pairs(problem, list(candidate.centres), candidate.assignment)
+            _hess_rounds(problem, spec, k, outcome, deadline=polish_end, columns=(atoms, centres), exact_below=None)
+            if not _better(outcome.candidate, candidate) or polish_end - time.monotonic() <= 0.5:
+                break
         if outcome.candidate.objective - constant < upper:
             upper = outcome.candidate.objective - constant
-            keep = refix(problem, k, lag, upper, cost=cost)
+            keep = refix(problem, k, lag, upper, cost=cost) & keep
             kept = int(keep.sum())
             outcome.attempts.append({"districts": k, "stage": "lagrangian", "status": "refixed",
                                      "kept_pairs": kept, "pairs": m * n})
     if kept > MAX_EXACT_COLUMNS or deadline - time.monotonic() <= 0.05:
         outcome.attempts.append({"districts": k, "stage": "mip", "status": "skipped",
                                  "detail": f"{kept} pairs left after fixing: too many for the exact model"})
+        if deadline - time.monotonic() > 0.5:
+            # Beyond exact reach the rest of the time tightens the stated bound instead.
+            clock = time.monotonic()
+            more = lagrangian(problem, k, upper_bound=upper, deadline=deadline - 0.2, cost=cost,
+                              start=lag.multipliers)
+            _raise_bound(outcome, more.bound + constant)
+            outcome.attempts.append({"districts": k, "stage": "lagrangian", "status": "bound",
+                                     "bound": more.bound + constant, "iterations": more.iterations,
+                                     "time_s": round(time.monotonic() - clock, 3)})
         return
     atoms, centres = np.nonzero(keep)
     candidate = outcome.candidate
