@@ -1,8 +1,9 @@
 """``map.html``: a folium map that needs no network. Leaflet and this package's script are inlined,
 folium's CDN assets (jQuery, Bootstrap, awesome-markers …) are dropped, and there is no base map unless
 one is asked for. Each option is a base layer (radio button), so options are compared by toggling; the
-original boundary, roads and rivers and facilities are overlays. Data-derived text reaches the page only
-as JSON read by ``static/webmap.js`` (set with textContent) or through autoescaped templates.
+original boundary, roads and rivers, facilities and population density (off until ticked) are overlays.
+Data-derived text reaches the page only as JSON read by ``static/webmap.js`` (set with textContent) or
+through autoescaped templates.
 """
 from __future__ import annotations
 
@@ -28,10 +29,14 @@ from maps.offline import leaflet_css, leaflet_js, package_static
 from maps.options import OptionView
 from maps.templating import render
 from maps.totals import cap_text, conservation
-from maps.wording import STATUS_ZH, count, decimal, percent, yes_no
+from maps.wording import STATUS_ZH, as_number, count, decimal, percent, yes_no
 
 _DISPLAY_DIGITS = 6  # 1e-6 degree ≈ 10 cm: plenty on screen, keeps the file small
 _CLASS_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+# residents per km²: fixed breaks so two maps read the same; urban Dongguan estates run 20,000-60,000
+DENSITY_BREAKS = (5_000, 10_000, 20_000, 40_000)
+DENSITY_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewer YlOrRd, 5 classes
+DENSITY_UNKNOWN = "#bdbdbd"  # a unit without area (or without population) has no density
 
 
 class DataLayer(Layer):
@@ -126,6 +131,57 @@ def _estate_layer(view: OptionView, shown: gpd.GeoDataFrame) -> dict[str, Any]:
     return _collection(features)
 
 
+def density_classes() -> list[dict[str, str]]:
+    """The legend of the density layer: [{colour, text}], lowest class first."""
+    bounds = [None, *DENSITY_BREAKS, None]
+    classes = []
+    for colour, low, high in zip(DENSITY_COLOURS, bounds[:-1], bounds[1:]):
+        if low is None:
+            text = f"< {count(high)}"
+        elif high is None:
+            text = f"≥ {count(low)}"
+        else:
+            text = f"{count(low)} – {count(high)}"
+        classes.append({"colour": colour, "text": text})
+    return classes
+
+
+def _density_colour(density_km2: float | None) -> str:
+    if density_km2 is None:
+        return DENSITY_UNKNOWN
+    return DENSITY_COLOURS[sum(density_km2 >= b for b in DENSITY_BREAKS)]
+
+
+def density_layer(view: OptionView, *, gaode: bool = False) -> dict[str, Any]:
+    """The units of ``view`` coloured by residents per km². The area is measured on the projected
+    geometry (``view.units`` is in the run's CRS), before the display copy is reprojected to WGS84.
+    Each feature's properties carry ``density_km2`` (None when the unit has no area)."""
+    units = view.units
+    areas_m2 = units.geometry.area.to_numpy()
+    shown = _display_frame(units, gaode=gaode)
+    ids = units["unit_id"] if "unit_id" in units.columns else pd.Series(range(len(units)), dtype=object)
+    names = units["name"] if "name" in units.columns else [None] * len(units)
+    features = []
+    for unit_id, name, population, area_m2, geometry in zip(ids, names, units["population"], areas_m2,
+                                                             shown.geometry):
+        if geometry is None or geometry.is_empty:
+            continue
+        people = as_number(population)
+        area_km2 = float(area_m2) / 1e6
+        density = people / area_km2 if people is not None and area_km2 > 0 else None
+        feature_id = f"density-{unit_id}"
+        style = {"color": "#555555", "weight": 1, "opacity": 0.8, "fillColor": _density_colour(density),
+                 "fillOpacity": 0.9, "className": f"rd-density rd-id-{css_id(feature_id)}"}
+        shown_name = str(name) if isinstance(name, str) and name.strip() else str(unit_id)
+        tooltip = [("单元 Unit", shown_name),
+                   ("人口密度 Density", "—" if density is None else f"{count(density)} 人/km²"),
+                   ("人口 Population", count(population)), ("面积 Area", f"{decimal(area_km2, 3)} km²")]
+        feature = _feature(feature_id, geometry, style, tooltip)
+        feature["properties"]["density_km2"] = None if density is None else round(density, 1)
+        features.append(feature)
+    return _collection(features)
+
+
 def _labels(view: OptionView, gaode: bool) -> list[dict[str, Any]]:
     points = gpd.GeoDataFrame(
         geometry=gpd.points_from_xy(view.communities["label_x"], view.communities["label_y"]),
@@ -203,7 +259,8 @@ def _panel(views: Sequence[OptionView], context: Context, basemap: str | None) -
         notes.append("底图需联网加载 The base map loads tiles from the internet.")
     return render("map_panel.html", community_name=context.community_name, cap_text=cap_text(context.profiles),
                   population_in=count(context.totals.get("population_in")),
-                  households_in=count(context.totals.get("households_in")), options=options, notes=notes)
+                  households_in=count(context.totals.get("households_in")), options=options, notes=notes,
+                  density_classes=density_classes() if views else [])
 
 
 def _stable_ids(root: Element) -> None:
@@ -265,6 +322,11 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
     if facilities is not None:
         DataLayer("geoJson", facilities, kind="facilities", key="facilities",
                   name="服务设施 Facilities").add_to(fmap)
+    if views:
+        # units are the same in every option (only their district differs), so one layer, from the
+        # recommended option, serves them all; off until the reviewer ticks it
+        DataLayer("geoJson", density_layer(views[0], gaode=gaode), kind="density", key="density",
+                  name="人口密度 Population density", show=False).add_to(fmap)
     # keep the summary panel (top left) off the community on a desktop screen
     fit = folium.FitBounds([[south, west], [north, east]], padding_top_left=(380, 30),
                            padding_bottom_right=(30, 30))

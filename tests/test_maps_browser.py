@@ -155,3 +155,32 @@ def test_report_loads_offline_and_prints_to_a4(browser, outputs, tmp_path):
         (tmp_path / "report.pdf").write_bytes(pdf)
     finally:
         view.close()
+
+
+def test_density_overlay_draws_every_unit_when_ticked_and_shows_names_as_text(browser, outputs):
+    view = open_page(browser, outputs / "map.html").wait_for_map()
+    page = view.page
+    try:
+        assert count(page, "path.rd-density") == 0  # off until the reviewer ticks it
+        assert not page.locator("#rd-density-legend").is_visible()
+        overlay = page.locator(".leaflet-control-layers-overlays label", has_text="人口密度 Population density")
+        overlay.click()
+        page.wait_for_function("document.querySelectorAll('path.rd-density').length > 0")
+        assert count(page, "path.rd-density") == 12  # one shape per unit of the fixture
+        assert page.evaluate("RedistrictMap.layers['density'].getLayers().length") == 12
+        assert page.locator("#rd-density-legend").is_visible()
+        assert "≥ 40,000" in page.locator("#rd-density-legend").inner_text()
+        page.hover("path.rd-id-density-E2")  # the unit named like a script tag
+        tooltip = page.locator(".leaflet-tooltip", has_text=fx.XSS_SCRIPT)
+        tooltip.wait_for(state="visible", timeout=5_000)
+        assert "人口密度 Density" in tooltip.inner_text() and "37,500 人/km²" in tooltip.inner_text()  # 6,000 / 0.16
+        page.hover("path.rd-id-density-E3")
+        page.locator(".leaflet-tooltip", has_text=fx.XSS_IMG).wait_for(state="visible", timeout=5_000)
+        assert count(page, ".leaflet-tooltip img") == 0 and count(page, ".leaflet-tooltip script") == 0
+        assert page.evaluate("window.__xss === undefined")
+        overlay.click()
+        page.wait_for_function("document.querySelectorAll('path.rd-density').length === 0")
+        assert not page.locator("#rd-density-legend").is_visible()
+        assert view.errors == [] and view.blocked == []
+    finally:
+        view.close()

@@ -162,3 +162,55 @@ def test_roads_far_away_are_left_out():
     roads = type(roads)(list(roads.to_dict("records")) + list(far.to_dict("records")), crs=roads.crs)
     page = render(ctx=maps.Context(**{**ctx.__dict__, "roads": roads}))
     assert "十公里外路" not in decoded(page) and "东城路" in decoded(page)
+
+
+def test_density_layer_holds_one_feature_per_unit_with_residents_per_km2():
+    from maps.webmap import DENSITY_COLOURS, density_layer
+
+    ctx = fx.context()
+    proposals = [fx.proposal(1)]
+    view = build_views(proposals, local_context(ctx, proposals))[0]
+    layer = density_layer(view)
+    units = fx.unit_frame()
+    assert len(layer["features"]) == len(units) == 12
+    by_id = {f["id"]: f for f in layer["features"]}
+    assert len(by_id) == 12
+    for unit in units.itertuples(index=False):
+        feature = by_id[f"density-{unit.unit_id}"]
+        # 400 m squares: 0.16 km² each, measured in EPSG:4547 before reprojection
+        expected = unit.population / (fx.SIZE_M ** 2 / 1e6)
+        assert feature["properties"]["density_km2"] == pytest.approx(expected, abs=0.1)
+        assert feature["properties"]["tooltip"][0] == ["单元 Unit", unit.name]
+        assert feature["properties"]["tooltip"][1] == ["人口密度 Density", f"{round(expected):,} 人/km²"]
+        assert feature["geometry"]["type"] == "Polygon"
+    # E1: 1,000 / 0.16 = 6,250 (second class); B23: 12,000 / 0.16 = 75,000 (top class)
+    assert by_id["density-E1"]["properties"]["style"]["fillColor"] == DENSITY_COLOURS[1]
+    assert by_id["density-B23"]["properties"]["style"]["fillColor"] == DENSITY_COLOURS[4]
+    assert by_id["density-E2"]["properties"]["tooltip"][0] == ["单元 Unit", fx.XSS_SCRIPT]
+
+
+def test_density_of_a_unit_without_area_is_unknown_not_infinite():
+    from maps.webmap import DENSITY_UNKNOWN, density_layer
+
+    ctx = fx.context()
+    proposals = [fx.proposal(1)]
+    view = build_views(proposals, local_context(ctx, proposals))[0]
+    units = view.units.copy()
+    units.loc[0, "population"] = float("nan")
+    layer = density_layer(type(view)(**{**view.__dict__, "units": units}))
+    first = layer["features"][0]
+    assert first["properties"]["density_km2"] is None
+    assert first["properties"]["style"]["fillColor"] == DENSITY_UNKNOWN
+    assert first["properties"]["tooltip"][1] == ["人口密度 Density", "—"]
+
+
+def test_density_overlay_is_off_by_default_with_a_hidden_legend(page):
+    text = decoded(page)
+    assert "人口密度 Population density" in text
+    assert 'RedistrictMap.geoJson(' in page and '"density", "density")' in page
+    density_var = re.search(r"var (\w+) = RedistrictMap\.geoJson\([^\n]*\n?[^\n]*\"density\", \"density\"\)",
+                            page)
+    assert density_var is not None
+    assert f"{density_var.group(1)}.addTo(" not in page  # an overlay the reviewer ticks
+    assert '<div id="rd-density-legend" hidden>' in page
+    assert "≥ 40,000" in page and "&lt; 5,000" in page

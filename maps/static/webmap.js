@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  var PANES = [["rd-communities", 410], ["rd-estates", 420], ["rd-roads", 430],
+  // density sits above the estates so a ticked density layer is read without their fill mixed in
+  var PANES = [["rd-communities", 410], ["rd-estates", 420], ["rd-density", 425], ["rd-roads", 430],
                ["rd-boundary", 440], ["rd-facilities", 450], ["rd-labels", 650]];
 
   function tooltipNode(rows) {
@@ -45,6 +46,7 @@
           }
         }
       });
+      layer.rdKind = kind;
       RedistrictMap.layers[key] = layer;
       return layer;
     },
@@ -76,9 +78,19 @@
       document.documentElement.setAttribute("data-rd-option", String(number));
     },
 
+    showDensityLegend: function (shown) {
+      var legend = document.getElementById("rd-density-legend");
+      if (legend) { legend.hidden = !shown; }
+    },
+
     watchOptions: function (map) {
       map.on("baselayerchange", function (event) {
         if (event.layer && event.layer.rdOption) { RedistrictMap.showOption(event.layer.rdOption); }
+      });
+      map.on("overlayadd overlayremove", function (event) {
+        if (event.layer && event.layer.rdKind === "density") {
+          RedistrictMap.showDensityLegend(event.type === "overlayadd");
+        }
       });
       RedistrictMap.showOption(1);
       RedistrictMap.ready = true;
