@@ -46,6 +46,8 @@ class LagrangianResult:
 
 def cost_matrix(problem: Problem) -> np.ndarray:
     """cost[a, c] without the atom's internal inertia (a constant per atom, added by the caller)."""
+    if problem.custom_cost is not None:
+        return problem.custom_cost.copy()  # atom_inertia is zero with a custom distance
     dx = problem.atom_x[:, None] - problem.unit_x[None, :]
     dy = problem.atom_y[:, None] - problem.unit_y[None, :]
     return problem.atom_population[:, None] * (dx * dx + dy * dy)

@@ -3,6 +3,7 @@
 - ``inertia``: Σ over units of population × squared distance (m²) to the district's centre unit; the
   centre of a district is the unit nearest its population-weighted mean, which is exactly the unit that
   minimises the district's inertia (Σ p |u − c|² = P |m − c|² + const); ties go to the smaller unit id.
+  With ``Spec.distance`` the distance is the spec's and the centre is the unit of least total cost.
 - ``cut-edges``: the number of graph edges whose ends lie in different districts.
 - ``boundary``: Σ over cut edges of length_m, × ``BARRIER_WEIGHT`` (0.2) when the edge runs along a road or
   river (edge attribute ``barrier``).
@@ -21,6 +22,11 @@ def centres_of(problem: Problem, assignment: np.ndarray, k: int) -> list[int]:
     for d in range(k):
         atoms = np.flatnonzero(assignment == d)
         units = np.flatnonzero(unit_district == d)
+        if problem.custom_cost is not None:
+            # No centroid shortcut for an arbitrary distance: the unit of least total cost.
+            total = problem.custom_cost[np.ix_(atoms, units)].sum(axis=0)
+            centres.append(int(units[int(np.argmin(total))]))
+            continue
         weight = problem.atom_population[atoms]
         if weight.sum() > 0:
             mx = float(np.dot(weight, problem.atom_x[atoms]) / weight.sum())

@@ -53,6 +53,9 @@ class Problem:
     # Earlier plans to differ from: atom → 0-based district on the atoms that hold a unit with a
     # non-empty ``spec.distinct_attr`` (all atoms when no unit has one), −1 elsewhere.
     distinct_from: tuple[np.ndarray, ...] = field(default=())
+    # With ``Spec.distance``: cost[a, c] = Σ_{i∈a} p_i · distance(i, c)² (atoms × units), and atom_inertia
+    # is zero because no centroid decomposition holds for an arbitrary distance. None: Euclidean x/y.
+    custom_cost: np.ndarray | None = None
 
     @property
     def n_units(self) -> int:
@@ -63,7 +66,10 @@ class Problem:
         return len(self.atom_units)
 
     def atom_cost(self, atom: int | np.ndarray, centre_unit: int | np.ndarray) -> np.ndarray:
-        """Inertia of the atom's units about the centre unit (person·m²)."""
+        """Inertia of the atom's units about the centre unit (person·m², or person·distance² with
+        ``Spec.distance``)."""
+        if self.custom_cost is not None:
+            return self.custom_cost[atom, centre_unit]
         dx = self.atom_x[atom] - self.unit_x[centre_unit]
         dy = self.atom_y[atom] - self.unit_y[centre_unit]
         return self.atom_population[atom] * (dx * dx + dy * dy) + self.atom_inertia[atom]
@@ -106,6 +112,9 @@ def check_spec(spec: Spec) -> None:
         raise SpecError(f"backend must be 'highs' or 'cbc', got {spec.backend!r}")
     if not isinstance(spec.time_limit_s, (int, float)) or not spec.time_limit_s > 0:
         raise SpecError(f"time_limit_s must be a positive number of seconds, got {spec.time_limit_s!r}")
+    if spec.distance is not None and not callable(spec.distance):
+        raise SpecError(f"distance must be a function (unit id, centre unit id) → number or None, "
+                        f"got {spec.distance!r}")
     if spec.max_districts is not None and (isinstance(spec.max_districts, bool)
                                            or not isinstance(spec.max_districts, int) or spec.max_districts < 1):
         raise SpecError(f"max_districts must be a positive integer or None, got {spec.max_districts!r}")
@@ -219,6 +228,10 @@ def build_problem(graph: nx.Graph, spec: Spec) -> Problem:
     if not marked.any():
         marked[:] = True
     distinct = tuple(_old_partition(old, unit_ids, unit_atom, marked, m) for old in spec.distinct_from)
+    custom_cost = None
+    if spec.distance is not None and spec.objective == "inertia":
+        custom_cost = _custom_cost(spec, unit_ids, pop, atom_units)
+        atom_inertia = np.zeros(m)
     return Problem(
         unit_ids=unit_ids, unit_x=xs, unit_y=ys, unit_population=pop, unit_atom=unit_atom,
         atom_units=tuple(atom_units), atom_population=atom_pop, atom_x=atom_x, atom_y=atom_y,
@@ -231,8 +244,24 @@ def build_problem(graph: nx.Graph, spec: Spec) -> Problem:
         links=links, total_population=float(pop.sum()),
         max_population=float(spec.max_population),
         min_population=float(spec.min_population or 0.0),
-        distinct_from=distinct,
+        distinct_from=distinct, custom_cost=custom_cost,
     )
+
+
+def _custom_cost(spec: Spec, unit_ids: tuple[str, ...], pop: np.ndarray,
+                 atom_units: list[tuple[int, ...]]) -> np.ndarray:
+    """cost[a, c] = Σ_{i∈a} p_i · distance(i, c)² with the spec's distance; names the pair on a bad value."""
+    n = len(unit_ids)
+    squared = np.empty((n, n))
+    for i, uid in enumerate(unit_ids):
+        for c, cid in enumerate(unit_ids):
+            value = _number(spec.distance(uid, cid), what=f"distance to unit {cid!r}", unit_id=uid)
+            if value < 0:
+                raise SpecError(f"unit {uid!r}: distance to unit {cid!r} is negative ({value:g}); "
+                                "give a distance ≥ 0")
+            squared[i, c] = value * value
+    weighted = pop[:, None] * squared
+    return np.stack([weighted[list(us)].sum(axis=0) for us in atom_units]) if atom_units else np.zeros((0, n))
 
 
 def _old_partition(old: Mapping[str, int], unit_ids: tuple[str, ...], unit_atom: np.ndarray,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Callable, Literal, Mapping
 
 Objective = Literal["inertia", "boundary", "cut-edges"]
 Backend = Literal["highs", "cbc"]
@@ -15,6 +15,10 @@ class Spec:
     ``districts="auto"`` asks for the fewest districts for which a plan exists, starting from
     ceil(total population / max_population). ``group_attr`` names a node attribute whose equal,
     non-empty values must end up in one district (居民小组, grids, estate phases).
+
+    ``distance(unit_id, centre_unit_id)`` replaces the Euclidean distance between node x/y in the inertia
+    objective (cost = population × distance²), e.g. a road distance or a published rounded distance. It is
+    called once for every (unit, unit) pair, so it suits graphs of a few thousand units at most.
     """
 
     max_population: float
@@ -33,3 +37,5 @@ class Spec:
     # in where at least one node with a non-empty ``distinct_attr`` goes (estates, by default).
     distinct_from: tuple[Mapping[str, int], ...] = ()
     distinct_attr: str = "estate_id"
+    # None: Euclidean distance between node x/y (metres); otherwise called as distance(unit id, centre unit id).
+    distance: Callable[[str, str], float] | None = None
