@@ -432,3 +432,65 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
     log.debug("heuristic k=%d: %s in %.2f s", k, None if best is None else f"{best.objective:.6g}",
               time.monotonic() - started)
     return best
+
+
+# ---------------------------------------------------------------- improvement until the deadline
+
+def improve_edges_until(problem: Problem, candidate: Candidate, k: int, objective: str, *, require_facility: bool,
+                        seed: int, deadline: float, polish_every: int = 200) -> tuple[Candidate, int]:
+    """Recombination search for the edge objectives (``cut-edges``, ``boundary``) until the deadline.
+
+    Each step merges two neighbouring districts and re-splits their atoms at an edge of a random spanning
+    tree of the union (both parts within the bounds, connected, links whole); the split is kept when the
+    weight of the edges cut inside the union does not grow (equal moves let the plan drift). Every
+    ``polish_every`` steps the single-atom local search runs on the whole plan. Returns the best plan and
+    the number of steps. Seeded, but how far it gets depends on the time budget.
+    """
+    rng = random.Random(seed * 1_000_003 + 104_729 + k)
+    low, high = problem.min_population, problem.max_population
+    link_of = problem.link_of()
+    weights = problem.edge_count if objective == "cut-edges" else problem.edge_boundary
+    incident: list[list[tuple[int, float]]] = [[] for _ in range(problem.n_atoms)]
+    for u, v, w in zip(problem.edge_u.tolist(), problem.edge_v.tolist(), weights.tolist()):
+        incident[u].append((v, w))
+        incident[v].append((u, w))
+    assign = candidate.assignment.copy()
+    best = candidate
+    steps = 0
+    while time.monotonic() < deadline:
+        steps += 1
+        # Neighbouring district pairs, sorted so that the seeded choice is reproducible.
+        cut = assign[problem.edge_u] != assign[problem.edge_v]
+        pairs = sorted({(int(min(a, b)), int(max(a, b)))
+                        for a, b in zip(assign[problem.edge_u[cut]].tolist(), assign[problem.edge_v[cut]].tolist())})
+        if not pairs:
+            break
+        d1, d2 = pairs[rng.randrange(len(pairs))]
+        atoms = np.flatnonzero((assign == d1) | (assign == d2)).tolist()
+        part = _cut_off(problem, atoms, 2, low, high, rng, link_of, require_facility, tree_tries=1)
+        if part is None:
+            continue
+        in_part = set(part)
+        inside = set(atoms)
+
+        def internal_cut(side: dict[int, bool]) -> float:
+            return sum(w for a in atoms for b, w in incident[a] if b > a and b in inside and side[a] != side[b])
+
+        old = internal_cut({a: bool(assign[a] == d1) for a in atoms})
+        new = internal_cut({a: a in in_part for a in atoms})
+        if new > old + 1e-9:
+            continue
+        trial = assign.copy()
+        trial[atoms] = d2
+        trial[part] = d1
+        if problem.distinct_from and any(same_partition(trial, o) for o in problem.distinct_from):
+            continue
+        assign = trial
+        if steps % polish_every == 0:
+            assign = local_search(problem, assign, k, objective, require_facility=require_facility, deadline=deadline)
+        if is_feasible(problem, assign, k, require_facility):
+            value, centres = evaluate(problem, assign, objective, k)
+            found = Candidate(assign.copy(), value, imbalance(problem, assign, k), tuple(centres))
+            if _better(found, best):
+                best = found
+    return best, steps

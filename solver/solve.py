@@ -9,7 +9,8 @@ For each number of districts k (the given one, or ceil(total / cap), +1, … for
    around it (``solver.restriction``, no bound claimed; the restriction follows each better plan) and the
    pairs fixed again; the model over the remaining pairs is exact for the full model. When too many
    pairs remain for it, the rest of the time continues the Lagrangian ascent for a tighter stated bound.
-   ``cut-edges`` / ``boundary``: the labelling model;
+   ``cut-edges`` / ``boundary``: the labelling model; when it is too large to build, the heuristic plan
+   is improved by recombination (``heuristic.improve_edges_until``) until the deadline, with no bound;
 3. contiguity is lazy: every improving solution HiGHS finds is checked; a disconnected one stops the run,
    separator cuts for it (valid for every plan) are added and the model solved again; a connected one
    becomes the incumbent. Each round's dual bound is a bound for the contiguous problem;
@@ -20,7 +21,8 @@ In ``auto`` mode the first k with a plan wins; ``minimum_proven`` holds when k =
 every smaller k was proven infeasible by the model. ``time_limit_s`` is wall-clock for the whole call.
 Districts are numbered 1..k in the order of their smallest unit id. Runs that finish before the time
 limit are deterministic (seeded heuristic, single-threaded HiGHS with a fixed seed); a run cut short by
-the clock may stop at a different point.
+the clock may stop at a different point, and so does the recombination search, which always runs to the
+deadline (its attempt says so).
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ import networkx as nx
 import numpy as np
 
 from solver.errors import SolverError
-from solver.heuristic import Candidate, heuristic_plan, is_feasible, local_search
+from solver.heuristic import Candidate, heuristic_plan, improve_edges_until, is_feasible, local_search
 from solver.hess_model import build_hess, hess_cuts
 from solver.lagrangian import cost_matrix, lagrangian, refix
 from solver.restriction import initial_pairs
@@ -188,9 +190,24 @@ def _solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: boo
         if 2 * len(problem.edge_u) * k + problem.n_atoms * k > MAX_LABEL_ROWS:
             outcome.attempts.append({"districts": k, "stage": "mip", "status": "skipped",
                                      "detail": "labelling model too large"})
+            if best is not None:
+                _recombine(problem, spec, k, outcome, deadline=budget_end)
             return outcome
         _run_label(problem, spec, k, outcome, deadline=budget_end)
     return outcome
+
+
+def _recombine(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float) -> None:
+    """No exact model: spend the rest of the time improving the heuristic plan (no bound is claimed)."""
+    started = time.monotonic()
+    improved, steps = improve_edges_until(problem, outcome.candidate, k, spec.objective,
+                                          require_facility=spec.require_facility, seed=spec.seed, deadline=deadline)
+    outcome.attempts.append({"districts": k, "stage": "recombination", "status": "feasible",
+                             "objective": improved.objective, "steps": steps,
+                             "time_s": round(time.monotonic() - started, 3),
+                             "detail": "ran until the deadline: the plan depends on the time budget"})
+    if _better(improved, outcome.candidate):
+        outcome.candidate = improved
 
 
 def _single_district(problem: Problem, spec: Spec, outcome: Outcome) -> Outcome:

@@ -1,0 +1,69 @@
+"""When the labelling model is too large, solve() keeps improving the heuristic plan until the deadline."""
+from __future__ import annotations
+
+import importlib
+import math
+import random
+import time
+
+import numpy as np
+import pytest
+
+from solver import Spec, solve, verify
+from solver.heuristic import Candidate, improve_edges_until, is_feasible, tree_split
+from solver.objective import evaluate, imbalance
+from solver.problem import build_problem
+from solver_fixtures import assignment_invariants, planar_graph
+
+
+def cut_edges(graph, assignment) -> int:
+    return sum(assignment[str(u)] != assignment[str(v)] for u, v in graph.edges)
+
+
+@pytest.mark.parametrize(("seed", "k", "facility", "group"), [(1, 4, False, False), (2, 5, True, True)])
+def test_recombination_runs_to_the_deadline_and_only_improves(monkeypatch, seed, k, facility, group):
+    solve_module = importlib.import_module("solver.solve")
+    monkeypatch.setattr(solve_module, "MAX_LABEL_ROWS", 0)   # pretend the labelling model is too large
+    graph = planar_graph(120, seed=seed)
+    nodes = sorted(graph.nodes)
+    if facility:
+        for u in nodes[::9]:
+            graph.nodes[u]["facility"] = 1
+    if group:
+        u, v = sorted(graph.edges)[7]
+        graph.nodes[u]["group"] = graph.nodes[v]["group"] = "楼盘A"
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    spec = Spec(max_population=math.floor(total / k * 1.05), min_population=math.ceil(total / k * 0.95),
+                districts=k, objective="cut-edges", require_facility=facility, time_limit_s=3.0, seed=seed)
+    started = time.monotonic()
+    plan = solve(graph, spec)
+    elapsed = time.monotonic() - started
+    assert plan.status == "feasible" and plan.bound is None
+    assignment_invariants(graph, spec, plan)
+    assert verify(graph, spec, plan.assignment) == []
+    assert plan.objective == cut_edges(graph, plan.assignment)
+    stages = {a["stage"]: a for a in plan.attempts}
+    assert stages["mip"]["status"] == "skipped"
+    recombination = stages["recombination"]
+    assert recombination["steps"] > 0 and "time budget" in recombination["detail"]
+    assert plan.objective <= stages["heuristic"]["objective"]
+    assert 2.0 <= elapsed <= 6.0   # used the budget, and stopped near it
+
+
+def test_recombination_improves_a_poor_start():
+    """A deliberately poor plan (growth without local search) gets fewer cut edges, stays valid."""
+    graph = planar_graph(150, seed=9)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    spec = Spec(max_population=total / 5 * 1.1, min_population=total / 5 * 0.9, districts=5, objective="cut-edges")
+    problem = build_problem(graph, spec)
+    start = tree_split(problem, 5, random.Random(0), require_facility=False)
+    assert start is not None and is_feasible(problem, start, 5, False)
+    value, centres = evaluate(problem, start, "cut-edges", 5)
+    poor = Candidate(start, value, imbalance(problem, start, 5), tuple(centres))
+    better, steps = improve_edges_until(problem, poor, 5, "cut-edges", require_facility=False, seed=0,
+                                        deadline=time.monotonic() + 1.5)
+    assert steps > 0
+    assert better.objective < poor.objective
+    assert is_feasible(problem, better.assignment, 5, False)
+    assert better.objective == evaluate(problem, better.assignment, "cut-edges", 5)[0]
+    assert np.array_equal(poor.assignment, start)  # the input plan is not modified
