@@ -1,7 +1,9 @@
 """Seeded graphs for the solver tests: grids, triangulated grids with jitter (random planar graphs)."""
 from __future__ import annotations
 
+import itertools
 import random
+from typing import Callable
 
 import networkx as nx
 
@@ -91,3 +93,23 @@ def assignment_invariants(graph: nx.Graph, spec, plan) -> None:
             assert pop >= spec.min_population - 1e-6
         assert nx.is_connected(graph.subgraph(members))
     assert total_out == total_in
+
+
+def brute_force(graph: nx.Graph, spec, k: int, objective: Callable[[list[list[str]]], float]) -> float | None:
+    """Optimum of ``objective`` over every partition of the nodes into k blocks that passes the solver's
+    independent verifier (None if none does). Only for graphs small enough to enumerate."""
+    from solver import verify
+
+    nodes = sorted(graph.nodes)
+    best = None
+    for labels in itertools.product(range(k), repeat=len(nodes) - 1):
+        labels = (0, *labels)
+        # canonical labelling: district d first appears after district d − 1
+        if any(labels[i] > max(labels[:i]) + 1 for i in range(1, len(labels))) or max(labels) != k - 1:
+            continue
+        assignment = {u: d + 1 for u, d in zip(nodes, labels)}
+        if verify(graph, spec, assignment):
+            continue
+        value = objective([[u for u in nodes if assignment[u] == d + 1] for d in range(k)])
+        best = value if best is None else min(best, value)
+    return best

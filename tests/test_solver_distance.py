@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-import itertools
 import math
 
 import networkx as nx
@@ -10,7 +9,7 @@ import pytest
 
 from solver import Spec, solve, verify
 from solver.errors import SpecError
-from solver_fixtures import assignment_invariants, grid_graph, planar_graph
+from solver_fixtures import assignment_invariants, brute_force as enumerated_optimum, grid_graph, planar_graph
 
 
 def _cell(graph: nx.Graph, unit: str) -> tuple[float, float]:
@@ -38,18 +37,7 @@ def cost(graph: nx.Graph, spec: Spec, parts: list[list[str]]) -> float:
 
 
 def brute_force(graph: nx.Graph, spec: Spec, k: int) -> float | None:
-    nodes = sorted(graph.nodes)
-    best = None
-    for labels in itertools.product(range(k), repeat=len(nodes) - 1):
-        labels = (0, *labels)
-        if any(labels[i] > max(labels[:i]) + 1 for i in range(1, len(labels))) or max(labels) != k - 1:
-            continue
-        assignment = {u: d + 1 for u, d in zip(nodes, labels)}
-        if verify(graph, spec, assignment):
-            continue
-        value = cost(graph, spec, [[u for u in nodes if assignment[u] == d + 1] for d in range(k)])
-        best = value if best is None else min(best, value)
-    return best
+    return enumerated_optimum(graph, spec, k, lambda parts: cost(graph, spec, parts))
 
 
 def plan_parts(plan) -> list[list[str]]:

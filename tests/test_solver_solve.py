@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-import itertools
 import math
 import random
 
@@ -12,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import Spec, solve, verify
-from solver_fixtures import assignment_invariants, grid_graph, path_graph, planar_graph
+from solver_fixtures import assignment_invariants, brute_force as enumerated_optimum, grid_graph, path_graph, planar_graph
 
 
 # ------------------------------------------------------------------ brute force (independent of solver/)
@@ -35,21 +34,7 @@ def _objective(graph: nx.Graph, spec: Spec, parts: list[list[str]]) -> float:
 
 
 def brute_force(graph: nx.Graph, spec: Spec, k: int) -> float | None:
-    """Optimum over every partition of the nodes into k blocks that passes verify (None if none does)."""
-    nodes = sorted(graph.nodes)
-    best = None
-    for labels in itertools.product(range(k), repeat=len(nodes) - 1):
-        labels = (0, *labels)
-        # canonical labelling: district d first appears after district d − 1
-        if any(labels[i] > max(labels[:i]) + 1 for i in range(1, len(labels))) or max(labels) != k - 1:
-            continue
-        assignment = {u: d + 1 for u, d in zip(nodes, labels)}
-        if verify(graph, spec, assignment):
-            continue
-        parts = [[u for u in nodes if assignment[u] == d + 1] for d in range(k)]
-        value = _objective(graph, spec, parts)
-        best = value if best is None else min(best, value)
-    return best
+    return enumerated_optimum(graph, spec, k, lambda parts: _objective(graph, spec, parts))
 
 
 def small_graph(seed: int, n: int) -> nx.Graph:
