@@ -2,8 +2,9 @@
 
     python benchmarks/bench_county_feasibility.py [--time-limit 60] [--only AL,CO,NH] [--perturbed]
 
-For every state with k > 1 in county-level-outputs.csv: precheck, then solve (objective cut-edges,
-k and [L, U] as published, contiguity always imposed). Our verdict is ``feasible`` when a plan passes
+For every state with k > 1 in county-level-outputs.csv: precheck, then solve with ``first_plan=True``
+(stop at the first plan that meets every rule, or at a proof that none exists; k and [L, U] as published,
+contiguity always imposed). Our verdict is ``feasible`` when a plan passes
 the verifier, ``infeasible`` when precheck or the model proves it, ``unknown`` otherwise; it is compared
 with the published verdict. ``--perturbed`` adds Validi, Buchanan & Lykhovyd's 160 perturbed-population
 instances (hess-or2022/perturbed_populations, names like AL_03) with their published verdicts and
@@ -43,7 +44,7 @@ def run_case(case: instances.FeasibilityCase, *, time_limit_s: float, backend: s
     graph = instances.county_graph(case.state, instances.read_population_file(case.population_file))
     spec = solver.Spec(max_population=case.max_population, min_population=case.min_population,
                        districts=case.k, objective="cut-edges", group_attr=None, time_limit_s=time_limit_s,
-                       backend=backend, seed=seed)
+                       backend=backend, seed=seed, first_plan=True)
     reasons = solver.precheck(graph, spec)
     record, _ = results.run_ours(graph, spec, recount=lambda a: instances.cut_edges(graph, a))
     verdict = verdict_of(record, reasons)

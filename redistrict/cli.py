@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--backend", choices=BACKENDS, default="highs")
     solve.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds")
     solve.add_argument("--seed", type=int, default=0)
+    solve.add_argument("--first-plan", action="store_true",
+                       help="stop at the first plan that meets every rule (is there a plan at all?), "
+                            "or at a proof that none exists; the plan is not optimised")
     solve.add_argument("--out", default="plan.json", help="where to write the plan (default: %(default)s)")
     solve.set_defaults(handler=_run_solve)
 
@@ -276,7 +279,7 @@ def _run_solve(args: argparse.Namespace) -> int:
     plan = solve_graph_file(args.graph, population_attr=args.population_attr, districts=args.districts,
                             min_population=args.min_population, max_population=args.max_population,
                             objective=args.objective, backend=args.backend, time_limit_s=args.time_limit,
-                            seed=args.seed, out=args.out)
+                            seed=args.seed, out=args.out, first_plan=args.first_plan)
     print(f"{plan!r} in {plan.runtime_s:.2f} s → {args.out}")
     return {"infeasible": EXIT_INFEASIBLE, "no-solution": EXIT_NO_SOLUTION}.get(plan.status, EXIT_OK)
 

@@ -437,8 +437,10 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
 # ---------------------------------------------------------------- improvement until the deadline
 
 def improve_edges_until(problem: Problem, candidate: Candidate, k: int, objective: str, *, require_facility: bool,
-                        seed: int, deadline: float, polish_every: int = 200) -> tuple[Candidate, int]:
-    """Recombination search for the edge objectives (``cut-edges``, ``boundary``) until the deadline.
+                        seed: int, deadline: float, polish_every: int = 200,
+                        max_steps: int | None = None) -> tuple[Candidate, int]:
+    """Recombination search for the edge objectives (``cut-edges``, ``boundary``) until the deadline
+    (or ``max_steps`` steps: then the result does not depend on the machine's speed).
 
     Each step merges two neighbouring districts and re-splits their atoms at an edge of a random spanning
     tree of the union (both parts within the bounds, connected, links whole); the split is kept when the
@@ -457,7 +459,7 @@ def improve_edges_until(problem: Problem, candidate: Candidate, k: int, objectiv
     assign = candidate.assignment.copy()
     best = candidate
     steps = 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (max_steps is None or steps < max_steps):
         steps += 1
         # Neighbouring district pairs, sorted so that the seeded choice is reproducible.
         cut = assign[problem.edge_u] != assign[problem.edge_v]

@@ -163,6 +163,10 @@ class HighsRunner:
     def add_rows(self, block) -> None:
         self._add(block)
 
+    def limit_nodes(self, nodes: int) -> None:
+        """Stop after this many branch-and-bound nodes: a limit that, unlike time, is the same on every machine."""
+        self.h.setOptionValue("mip_max_nodes", int(nodes))
+
     def run(self, *, time_limit_s: float, start: np.ndarray | None, on_solution=None) -> RunResult:
         """Solve; ``on_solution(values) -> bool`` sees every improving solution and may stop the run
         (how lazily checked rules such as contiguity are handled without a lazy-constraint callback)."""

@@ -2,23 +2,31 @@
 
 For each number of districts k (the given one, or ceil(total / cap), +1, … for ``auto``):
 
-1. the heuristic (``solver.heuristic``) looks for a feasible plan: the warm start and upper bound;
+1. the heuristic (``solver.heuristic``) looks for a feasible plan: the warm start and upper bound. When
+   it finds none, the exhaustive search over whole districts (``solver.exhaustive``, up to
+   ``EXHAUSTIVE_SHARE`` of the time) finds one or proves that none exists: tight population bands, where
+   the MIP's relaxation says little, are decided there;
 2. ``inertia`` (Hess model, one column per atom × centre unit): up to ``SMALL_HESS_COLUMNS`` pairs the
    full model is solved. Beyond, a Lagrangian bound (``solver.lagrangian``) drops every pair that
    cannot appear in a plan better than the incumbent; the incumbent is first improved on restrictions
    around it (``solver.restriction``, no bound claimed; the restriction follows each better plan) and the
    pairs fixed again; the model over the remaining pairs is exact for the full model. When too many
    pairs remain for it, the rest of the time continues the Lagrangian ascent for a tighter stated bound.
-   ``cut-edges`` / ``boundary``: the labelling model; when it is too large to build, the heuristic plan
-   is improved by recombination (``heuristic.improve_edges_until``) until the deadline, with no bound;
-3. contiguity is lazy: every improving solution HiGHS finds is checked; a disconnected one stops the run,
-   separator cuts for it (valid for every plan) are added and the model solved again; a connected one
-   becomes the incumbent. Each round's dual bound is a bound for the contiguous problem;
+   ``cut-edges`` / ``boundary``: a few thousand recombination steps (``heuristic.improve_edges_until``)
+   improve the warm start, then the labelling model (``solver.label_model``: districts labelled by their
+   root in a vertex ordering, ``solver.ordering``, with contiguity as a single-commodity flow) is solved
+   in one run; when it is too large to build, recombination continues until the deadline, with no bound;
+3. for the Hess model contiguity is lazy: every improving solution HiGHS finds is checked; a disconnected
+   one stops the run, separator cuts for it (valid for every plan) are added and the model solved again;
+   a connected one becomes the incumbent. Each round's dual bound is a bound for the contiguous problem;
 4. the plan is the best connected one found; it is ``optimal`` only when the proven bound meets it
    (relative gap ≤ ``OPTIMAL_GAP``), ``feasible`` with bound and gap otherwise (gap None: no bound).
 
+``Spec.first_plan``: the first plan that meets every rule ends the search (heuristic, exhaustive search, or
+the labelling model with a zero objective); it is ``feasible`` with no bound.
+
 In ``auto`` mode the first k with a plan wins; ``minimum_proven`` holds when k = ceil(total / cap) or
-every smaller k was proven infeasible by the model. ``time_limit_s`` is wall-clock for the whole call.
+every smaller k was proven infeasible (by the exhaustive search or a model). ``time_limit_s`` is wall-clock for the whole call.
 Districts are numbered 1..k in the order of their smallest unit id. Runs that finish before the time
 limit are deterministic (seeded heuristic, single-threaded HiGHS with a fixed seed); a run cut short by
 the clock may stop at a different point, and so does the recombination search, which always runs to the
@@ -36,11 +44,13 @@ import networkx as nx
 import numpy as np
 
 from solver.errors import SolverError
+from solver.exhaustive import MAX_ATOMS as EXHAUSTIVE_MAX_ATOMS, exhaustive_search
 from solver.heuristic import Candidate, heuristic_plan, improve_edges_until, is_feasible, local_search
 from solver.hess_model import build_hess, hess_cuts
 from solver.lagrangian import cost_matrix, lagrangian, refix
 from solver.restriction import initial_pairs
-from solver.label_model import build_label, label_cuts
+from solver.label_model import build_label
+from solver.ordering import build_ordering
 from solver.linear import make_runner
 from solver.objective import evaluate, imbalance
 from solver.plan import Plan
@@ -65,8 +75,16 @@ POLISH_ABOVE_COLUMNS = 4_000
 MAX_POLISH_ROUNDS = 4
 #: Share of the remaining time the Lagrangian bound may use.
 LAGRANGIAN_SHARE = 0.3
-#: The labelling model has atoms × k columns and about 2·edges·k rows.
+#: The labelling model has about 4·atoms·k + edges·k columns and 3·atoms·k + 2·edges·k rows.
 MAX_LABEL_ROWS = 400_000
+#: Recombination steps run as the labelling model's warm start, within WARM_SHARE of the time left.
+WARM_RECOMBINATION_STEPS = 4_000
+WARM_SHARE = 0.1
+#: Share of the time left that the exhaustive search may use when the heuristic found no plan.
+EXHAUSTIVE_SHARE = 0.3
+#: The vertex ordering's light-set MIP (root node only) may use this share of the time, at most ORDERING_MAX_S.
+ORDERING_SHARE = 0.1
+ORDERING_MAX_S = 5.0
 
 
 @dataclass
@@ -179,33 +197,79 @@ def _solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: boo
                              "objective": None if best is None else best.objective,
                              "time_s": round(time.monotonic() - started, 3)})
     outcome.candidate = best
+    if best is None and problem.n_atoms <= EXHAUSTIVE_MAX_ATOMS and not problem.distinct_from:
+        _search_whole_districts(problem, spec, k, outcome,
+                                deadline=time.monotonic() + EXHAUSTIVE_SHARE * (deadline - time.monotonic()))
+        best = outcome.candidate
+        if outcome.proven_infeasible:
+            return outcome
     remaining = deadline - time.monotonic()
-    if remaining <= 0.05:
+    if remaining <= 0.05 or (spec.first_plan and best is not None):
         return outcome
     # Without a plan in hand, an intermediate k gets half of the time left so that larger k get a turn.
     budget_end = deadline if (best is not None or last) else time.monotonic() + remaining / 2
+    if spec.first_plan:
+        # Only existence matters: the labelling model with a zero objective stops at its first plan, and its
+        # flow formulation makes "infeasible" a proof for the contiguous problem.
+        if _label_too_large(problem, k, outcome):
+            return outcome
+        _run_label(problem, spec, k, outcome, deadline=budget_end, objective_free=True)
+        return outcome
     if spec.objective == "inertia":
         _run_hess(problem, spec, k, outcome, deadline=budget_end)
     else:
-        if 2 * len(problem.edge_u) * k + problem.n_atoms * k > MAX_LABEL_ROWS:
-            outcome.attempts.append({"districts": k, "stage": "mip", "status": "skipped",
-                                     "detail": "labelling model too large"})
+        if _label_too_large(problem, k, outcome):
             if best is not None:
                 _recombine(problem, spec, k, outcome, deadline=budget_end)
             return outcome
+        if best is not None:
+            # A few thousand recombination steps (about a second) often reach the optimum, which the
+            # exact model then only has to prove; the step cap keeps the result independent of speed.
+            _recombine(problem, spec, k, outcome, deadline=min(budget_end, time.monotonic() + WARM_SHARE * remaining),
+                       max_steps=WARM_RECOMBINATION_STEPS)
         _run_label(problem, spec, k, outcome, deadline=budget_end)
     return outcome
 
 
-def _recombine(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float) -> None:
-    """No exact model: spend the rest of the time improving the heuristic plan (no bound is claimed)."""
+def _search_whole_districts(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float) -> None:
+    """No heuristic plan: the exhaustive search (``solver.exhaustive``) either finds one or proves none
+    exists, within its share of the time; tight population bands are where the MIP struggles and it does not."""
+    started = time.monotonic()
+    found = exhaustive_search(problem, k, require_facility=spec.require_facility, deadline=deadline)
+    entry = {"districts": k, "stage": "exhaustive", "status": {"plan": "feasible", "none": "infeasible"}.get(
+        found.status, "unknown"), "districts_tried": found.districts_tried, "remainders": found.remainders,
+             "time_s": round(time.monotonic() - started, 3)}
+    outcome.attempts.append(entry)
+    if found.status == "none":
+        outcome.proven_infeasible = True
+    elif found.status == "plan":
+        candidate = _candidate(problem, found.assignment, spec, k)
+        if candidate is None:
+            raise SolverError(f"the exhaustive search's plan for k={k} breaks a rule; this is a bug")
+        entry["objective"] = candidate.objective
+        outcome.candidate = candidate
+
+
+def _label_too_large(problem: Problem, k: int, outcome: Outcome) -> bool:
+    if 2 * len(problem.edge_u) * k + 3 * problem.n_atoms * k <= MAX_LABEL_ROWS:
+        return False
+    outcome.attempts.append({"districts": k, "stage": "mip", "status": "skipped", "detail": "labelling model too large"})
+    return True
+
+
+def _recombine(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float,
+               max_steps: int | None = None) -> None:
+    """Improve the heuristic plan by recombination (no bound is claimed): until the deadline when no
+    exact model follows, else for at most ``max_steps`` steps as the exact model's warm start."""
     started = time.monotonic()
     improved, steps = improve_edges_until(problem, outcome.candidate, k, spec.objective,
-                                          require_facility=spec.require_facility, seed=spec.seed, deadline=deadline)
+                                          require_facility=spec.require_facility, seed=spec.seed, deadline=deadline,
+                                          max_steps=max_steps)
+    detail = ("ran until the deadline: the plan depends on the time budget"
+              if max_steps is None or steps < max_steps else f"warm start: {steps} steps")
     outcome.attempts.append({"districts": k, "stage": "recombination", "status": "feasible",
                              "objective": improved.objective, "steps": steps,
-                             "time_s": round(time.monotonic() - started, 3),
-                             "detail": "ran until the deadline: the plan depends on the time budget"})
+                             "time_s": round(time.monotonic() - started, 3), "detail": detail})
     if _better(improved, outcome.candidate):
         outcome.candidate = improved
 
@@ -457,19 +521,32 @@ def _hess_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, dead
                 cuts_of=cuts_of, bound_of=bound_of)
 
 
-def _run_label(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float) -> None:
+def _run_label(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float,
+               objective_free: bool = False) -> None:
+    """The labelling model with roots and flow: contiguity is in the model, so one run decides it.
+    ``objective_free``: every cost is zero, so the first plan found ends the run (and no bound is claimed)."""
+    clock = time.monotonic()
+    ordering = build_ordering(problem, k, seed=spec.seed,
+                              time_limit_s=min(ORDERING_MAX_S, ORDERING_SHARE * (deadline - clock)))
     reference = outcome.candidate.objective if outcome.candidate else None
-    label = build_label(problem, k, spec.objective, require_facility=spec.require_facility, tie_reference=reference)
+    label = build_label(problem, k, spec.objective, ordering=ordering, require_facility=spec.require_facility,
+                        tie_reference=reference)
+    if objective_free:
+        label.model.cost[:] = 0.0
+    outcome.attempts.append({"districts": k, "stage": "ordering", "status": "fixed",
+                             "back": problem.n_atoms - ordering.back_start, "fixed_roots": len(ordering.fixed_roots),
+                             "banned_labels": len(ordering.banned), "time_s": round(time.monotonic() - clock, 3)})
     runner = make_runner(spec.backend, label.model, seed=spec.seed)
-    weights = problem.edge_count if spec.objective == "cut-edges" else problem.edge_boundary
 
     def bound_of(model_bound: float | None) -> float | None:
+        if objective_free:
+            return None
         return _primary_bound(model_bound, scale=label.scale, tie_max=label.tie_max, constant=0.0,
                               integral=label.integral)
 
     _run_rounds(problem, spec, k, outcome, deadline=deadline, runner=runner,
-                start_of=lambda c: label.start_from(c.assignment, problem, weights),
-                decode=label.assignment_from, cuts_of=lambda a: label_cuts(problem, label, a), bound_of=bound_of)
+                start_of=lambda c: label.start_from(c.assignment, problem),
+                decode=label.assignment_from, cuts_of=lambda a: [], bound_of=bound_of)
 
 
 __all__ = ["solve", "OPTIMAL_GAP"]

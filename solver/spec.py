@@ -19,6 +19,10 @@ class Spec:
     ``distance(unit_id, centre_unit_id)`` replaces the Euclidean distance between node x/y in the inertia
     objective (cost = population × distance²), e.g. a road distance or a published rounded distance. It is
     called once for every (unit, unit) pair, so it suits graphs of a few thousand units at most.
+
+    ``first_plan=True`` answers "is there a plan at all?": the solver stops at the first plan that passes
+    every rule (or at a proof that none exists) instead of optimising; such a plan is ``feasible`` with no
+    bound, whatever its objective value.
     """
 
     max_population: float
@@ -39,3 +43,4 @@ class Spec:
     distinct_attr: str = "estate_id"
     # None: Euclidean distance between node x/y (metres); otherwise called as distance(unit id, centre unit id).
     distance: Callable[[str, str], float] | None = None
+    first_plan: bool = False

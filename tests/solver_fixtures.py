@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from typing import Callable
 
@@ -113,3 +114,35 @@ def brute_force(graph: nx.Graph, spec, k: int, objective: Callable[[list[list[st
         value = objective([[u for u in nodes if assignment[u] == d + 1] for d in range(k)])
         best = value if best is None else min(best, value)
     return best
+
+
+def feasible_plans(graph: nx.Graph, spec, k: int):
+    """Every partition into k districts that passes the solver's independent verifier (tiny graphs only)."""
+    from solver import verify
+
+    nodes = sorted(graph.nodes)
+    for labels in itertools.product(range(k), repeat=len(nodes) - 1):
+        labels = (0, *labels)
+        if any(labels[i] > max(labels[:i]) + 1 for i in range(1, len(labels))) or max(labels) != k - 1:
+            continue
+        assignment = {u: d + 1 for u, d in zip(nodes, labels)}
+        if not verify(graph, spec, assignment):
+            yield assignment
+
+
+def banded_graph(seed: int, n: int, *, group: bool, facility: bool) -> nx.Graph:
+    """A small planar graph (populations 1–9) with maybe a keep-together group on one edge and facilities."""
+    graph = planar_graph(n, seed=seed, low=1, high=9)
+    rng = random.Random(seed)
+    if group:
+        u, v = sorted(graph.edges)[rng.randrange(graph.number_of_edges())]
+        graph.nodes[u]["group"] = graph.nodes[v]["group"] = "G"
+    for u in sorted(graph.nodes):
+        graph.nodes[u]["facility"] = int(facility and rng.random() < 0.5)
+    return graph
+
+
+def band(graph: nx.Graph, k: int, slack: float) -> tuple[float, float]:
+    """(floor, cap) around the mean district population, ± slack."""
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    return math.floor(total / k * (1 - slack)), math.ceil(total / k * (1 + slack))

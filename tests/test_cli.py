@@ -120,6 +120,27 @@ def test_solve_graph_json(tmp_path):
     assert sorted(set(plan["assignment"].values())) == [1, 2, 3, 4]
 
 
+def test_solve_first_plan_answers_yes_and_no(tmp_path):
+    """A 3×3 grid of 1s: three districts of exactly 3 exist (rows); four districts of 2–2 do not (9 is odd)."""
+    graph = nx.grid_2d_graph(3, 3)
+    graph = nx.relabel_nodes(graph, {n: f"{n[0]}-{n[1]}" for n in graph})
+    for node in graph:
+        graph.nodes[node].update(TOTPOP=1)
+    path = tmp_path / "grid.json"
+    path.write_text(json.dumps(json_graph.adjacency_data(graph)), encoding="utf-8")
+    yes, no = tmp_path / "yes.json", tmp_path / "no.json"
+    result = run_cli("solve", str(path), "--population-attr", "TOTPOP", "--districts", "3", "--min-population", "3",
+                     "--max-population", "3", "--objective", "cut-edges", "--first-plan", "--out", str(yes))
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(yes.read_text(encoding="utf-8"))
+    assert plan["status"] == "feasible" and plan["bound"] is None and plan["verified"] is True
+    assert plan["spec"]["first_plan"] is True
+    result = run_cli("solve", str(path), "--population-attr", "TOTPOP", "--districts", "4", "--min-population", "2",
+                     "--max-population", "2", "--first-plan", "--out", str(no))
+    assert result.returncode == 3, result.stderr
+    assert json.loads(no.read_text(encoding="utf-8"))["status"] == "infeasible"
+
+
 def test_a_run_repeats_exactly_from_its_run_json(demo_run, tmp_path):
     again = tmp_path / "again"
     result = run_cli("split", "--scenario", str(demo_run.out_dir / "run.json"), "--out", str(again))
