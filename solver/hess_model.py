@@ -225,16 +225,26 @@ def _close_links(problem: Problem, pair_atom: np.ndarray, pair_centre: np.ndarra
 
 
 def hess_cuts(problem: Problem, hess: HessModel, assignment: np.ndarray, centres: list[int], *,
-              every_centre: bool = True):
+              every_centre: bool = True, pool: set[tuple[int, int, tuple[int, ...]]] | None = None):
     """Separator rows for every district whose atoms do not all reach its centre; [] when all connected.
 
     A stray component ``S`` found in one district yields a cut for every candidate centre ``c`` outside
     ``S`` and its neighbours (the separator between ``S`` and ``A(c)``): the next round cannot simply move
-    ``S`` to another far-away centre.
+    ``S`` to another far-away centre. ``pool`` (if given) collects the cuts as (atom, centre unit,
+    separator atoms), valid for every model (``pool_rows``).
     """
+    found = separator_cuts(problem, hess, assignment, centres, every_centre=every_centre)
+    if pool is not None:
+        pool.update(found)
+    return pool_rows(hess, found)
+
+
+def separator_cuts(problem: Problem, hess: HessModel, assignment: np.ndarray, centres: list[int], *,
+                   every_centre: bool = True) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(atom a, centre unit c, separator S): every contiguous plan has x[a,c] ≤ Σ_{b∈S} x[b,c]."""
     from solver.separators import components, minimal_separator
 
-    rows = []
+    out: list[tuple[int, int, tuple[int, ...]]] = []
     done: set[tuple[int, int]] = set()
     for d, c in enumerate(centres):
         atoms = np.flatnonzero(assignment == d)
@@ -247,18 +257,41 @@ def hess_cuts(problem: Problem, hess: HessModel, assignment: np.ndarray, centres
                 continue
             near = part | {b for a in part for b in problem.atom_neighbours[a]}
             targets = hess.centres.tolist() if every_centre else [c]
-            separators: dict[int, list[int]] = {}
+            separators: dict[int, tuple[int, ...]] = {}
             for centre in targets:
                 centre_atom = int(problem.unit_atom[centre])
                 if centre_atom in near and centre != c:
                     continue
                 if centre_atom not in separators:
-                    separators[centre_atom] = minimal_separator(problem, part, centre_atom)
-                separator = separators[centre_atom]
-                sep_cols = [hess.column_of[(b, centre)] for b in separator if (b, centre) in hess.column_of]
+                    separators[centre_atom] = tuple(minimal_separator(problem, part, centre_atom))
                 for a in sorted(part):
-                    j = hess.column_of.get((a, centre))
-                    if j is not None and (a, centre) not in done:
+                    if (a, centre) in hess.column_of and (a, centre) not in done:
                         done.add((a, centre))
-                        rows.append(([j] + sep_cols, [1.0] + [-1.0] * len(sep_cols), -np.inf, 0.0))
+                        out.append((int(a), int(centre), separators[centre_atom]))
+    return out
+
+
+def pool_rows(hess: HessModel, cuts) -> list:
+    """Rows of ``hess`` for the cuts (atom, centre, separator) whose atom has a pair with the centre;
+    separator atoms without a pair with the centre are 0 in this model and drop out."""
+    rows = []
+    for a, c, separator in cuts:
+        j = hess.column_of.get((a, c))
+        if j is None:
+            continue
+        sep_cols = [hess.column_of[(b, c)] for b in separator if (b, c) in hess.column_of]
+        rows.append(([j] + sep_cols, [1.0] + [-1.0] * len(sep_cols), -np.inf, 0.0))
+    return rows
+
+
+def neighbour_cuts(problem: Problem, hess: HessModel):
+    """x[a,c] ≤ Σ_{b next to a} x[b,c] for every pair whose atom is not the centre's nor next to it: the
+    atom's neighbours separate it from the centre (an a–A(c) separator), so every contiguous plan obeys."""
+    rows = []
+    for (a, c), j in sorted(hess.column_of.items(), key=lambda item: item[1]):
+        root = int(problem.unit_atom[c])
+        if a == root or root in problem.atom_neighbours[a]:
+            continue
+        cols = [hess.column_of[(b, c)] for b in problem.atom_neighbours[a] if (b, c) in hess.column_of]
+        rows.append(([j] + cols, [1.0] + [-1.0] * len(cols), -np.inf, 0.0))
     return rows

@@ -204,3 +204,22 @@ def _fixing(cost, lam, p, cap, own, feasible_centre, k, upper_bound) -> np.ndarr
         ok[own[c]] = True
         keep[:, c] = ok
     return keep
+
+
+def fix_over(problem: Problem, k: int, multipliers: np.ndarray, upper_bound: float, *, allowed: np.ndarray,
+             cost: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Reduced-cost fixing over the pairs ``allowed`` (bool atoms × units) only, with given multipliers
+    (e.g. an LP's duals of the assignment rows): (the Lagrangian bound, the pairs kept). Valid for every
+    plan whose value is at most ``upper_bound`` when every such plan uses allowed pairs only (the pairs
+    left out were fixed before against the same or a larger bound)."""
+    if cost is None:
+        cost = cost_matrix(problem)
+    restricted = np.where(allowed, cost, np.inf)
+    p = problem.atom_population
+    own = problem.unit_atom
+    feasible_centre = (p[own] <= problem.max_population + 1e-9) & allowed[own, np.arange(problem.n_units)]
+    lam = np.asarray(multipliers, dtype=float)
+    with np.errstate(invalid="ignore"):
+        value, _, _ = _evaluate(restricted, lam, p, problem.max_population, own, feasible_centre, k)
+        keep = _fixing(restricted, lam, p, problem.max_population, own, feasible_centre, k, upper_bound)
+    return float(value), keep & allowed

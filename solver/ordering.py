@@ -30,7 +30,6 @@ from solver.problem import Problem
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class Ordering:
     order: np.ndarray          # atoms, first to last

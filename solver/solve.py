@@ -10,8 +10,12 @@ For each number of districts k (the given one, or ceil(total / cap), +1, … for
    full model is solved. Beyond, a Lagrangian bound (``solver.lagrangian``) drops every pair that
    cannot appear in a plan better than the incumbent; the incumbent is first improved on restrictions
    around it (``solver.restriction``, no bound claimed; the restriction follows each better plan) and the
-   pairs fixed again; the model over the remaining pairs is exact for the full model. When too many
-   pairs remain for it, the rest of the time continues the Lagrangian ascent for a tighter stated bound.
+   pairs fixed again. When the incumbent is within ``PROBE_MAX_GAP`` of the bound, centre probing
+   (``solver.centre_probing``) closes every candidate centre whose LP with that centre open exceeds the
+   incumbent and fixes pairs again with the LP's duals; the exact model over the remaining pairs (with
+   every atom's neighbour separator up front and HiGHS's proof-oriented ``EXACT_HIGHS_OPTIONS``) is exact
+   for the full model. When too many pairs remain for it, the rest of the time continues the Lagrangian
+   ascent for a tighter stated bound.
    ``cut-edges`` / ``boundary``: a few thousand recombination steps (``heuristic.improve_edges_until``)
    improve the warm start, then the labelling model (``solver.label_model``: districts labelled by their
    root in a vertex ordering, ``solver.ordering``, with contiguity as a single-commodity flow) is solved
@@ -46,7 +50,8 @@ import numpy as np
 from solver.errors import SolverError
 from solver.exhaustive import MAX_ATOMS as EXHAUSTIVE_MAX_ATOMS, exhaustive_search
 from solver.heuristic import Candidate, heuristic_plan, improve_edges_until, is_feasible, local_search
-from solver.hess_model import build_hess, hess_cuts
+from solver.centre_probing import probe_and_fix
+from solver.hess_model import build_hess, hess_cuts, neighbour_cuts, pool_rows
 from solver.lagrangian import cost_matrix, lagrangian, refix
 from solver.restriction import initial_pairs
 from solver.label_model import build_label
@@ -71,10 +76,32 @@ SMALL_HESS_COLUMNS = 3_000
 MAX_EXACT_COLUMNS = 150_000
 #: Above this many pairs left after fixing, first improve the incumbent on a restriction around it.
 POLISH_ABOVE_COLUMNS = 4_000
-#: Restrictions around the incumbent solved in turn while each improves it (within a third of the time).
+#: Restrictions around the incumbent solved in turn while each improves it (within POLISH_SHARE of the time).
 MAX_POLISH_ROUNDS = 4
-#: Share of the remaining time the Lagrangian bound may use.
+#: Stop polishing when a round improves the incumbent by less than this share.
+POLISH_MIN_GAIN = 2e-3
+#: Share of the time left that polishing the incumbent may use.
+POLISH_SHARE = 1 / 3
+#: Share of the remaining time the Lagrangian bound may use, and its subgradient steps (centre probing
+#: and the LP's duals fix pairs again later, so a rough first fixing is enough).
 LAGRANGIAN_SHARE = 0.3
+LAGRANGIAN_ITERATIONS = 500
+#: Above this many pairs left after fixing, candidate centres are probed with the LP first
+#: (``solver.centre_probing``).
+PROBE_ABOVE_COLUMNS = 1_500
+#: Probing, and the proof-oriented HiGHS options below, need an incumbent this close to the bound
+#: (relative gap). Farther away few centres close and the LP over the many pairs left is slow (200 units,
+#: k = 5, seed 12, at 4 %: its root LP did not finish in 3.8 s), and on grids started from a poor warm
+#: start HiGHS's own heuristics are worth more.
+PROBE_MAX_GAP = 0.025
+#: Share of the time left that centre probing may use, then the dive with the LP's integral centres.
+PROBE_SHARE = 0.7
+DIVE_SHARE = 0.3
+#: HiGHS options for the exact Hess model once the incumbent is close: its sub-MIP heuristics, restarts
+#: and strong branching took 85 % of a proof at 200 units, k = 5 (8.6 s → 1.4 s with the optimum in hand).
+EXACT_HIGHS_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+                       "mip_heuristic_run_root_reduced_cost": False, "mip_allow_restart": False,
+                       "mip_pscost_minreliable": 0}
 #: The labelling model has about 4·atoms·k + edges·k columns and 3·atoms·k + 2·edges·k rows.
 MAX_LABEL_ROWS = 400_000
 #: Recombination steps run as the labelling model's warm start, within WARM_SHARE of the time left.
@@ -368,8 +395,9 @@ def _run_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadl
                 outcome.candidate = candidate
             return False
 
-        # Keep a little of the wall-clock budget for decoding, repair and the plan itself.
-        result = runner.run(time_limit_s=max(0.05, remaining * 0.98 - 0.05), start=start, on_solution=on_solution)
+        # Keep a little of the wall-clock budget for decoding, repair and the plan itself (HiGHS itself
+        # was seen to overrun its limit by up to 0.1 s in the root cut loop).
+        result = runner.run(time_limit_s=max(0.05, remaining * 0.98 - 0.15), start=start, on_solution=on_solution)
         entry: dict[str, Any] = {"districts": k, "stage": "mip", "round": round_no, "status": result.state,
                                  "time_s": round(result.runtime_s, 3), "detail": result.detail}
         outcome.attempts.append(entry)
@@ -423,7 +451,8 @@ def _rows_block(runner, rows):
 
 
 def _run_hess(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float) -> None:
-    """Exact Hess: with a warm start, Lagrangian bound and reduced-cost fixing shrink the model first."""
+    """Exact Hess: with a warm start, Lagrangian bound, reduced-cost fixing and centre probing shrink the
+    model first (see the module docstring)."""
     m, n = problem.n_atoms, problem.n_units
     constant = float(problem.atom_inertia.sum())
     if outcome.candidate is None or m * n <= SMALL_HESS_COLUMNS:
@@ -437,23 +466,32 @@ def _run_hess(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadlin
     cost = cost_matrix(problem)
     upper = outcome.candidate.objective - constant
     remaining = deadline - clock
-    lag = lagrangian(problem, k, upper_bound=upper, deadline=clock + LAGRANGIAN_SHARE * remaining, cost=cost)
+    lag = lagrangian(problem, k, upper_bound=upper, deadline=clock + LAGRANGIAN_SHARE * remaining, cost=cost,
+                     max_iterations=LAGRANGIAN_ITERATIONS)
     _raise_bound(outcome, lag.bound + constant)
     kept = int(lag.keep.sum())
     outcome.attempts.append({"districts": k, "stage": "lagrangian", "status": "bound", "bound": lag.bound + constant,
                              "iterations": lag.iterations, "kept_pairs": kept, "pairs": m * n,
                              "time_s": round(time.monotonic() - clock, 3)})
     keep = lag.keep
+    pool: set = set()
     if kept > POLISH_ABOVE_COLUMNS and deadline - time.monotonic() > 0.5:
         # Improve the incumbent on pairs near it, then fix again against the better value. While the plan
-        # improves, the restriction moves with it (the new plan's centres and radii).
-        polish_end = time.monotonic() + (deadline - time.monotonic()) / 3
+        # improves, the restriction moves with it (the new plan's centres and radii). Pairs already fixed
+        # cannot be in a better plan: they stay out.
+        polish_end = time.monotonic() + (deadline - time.monotonic()) * POLISH_SHARE
         for _ in range(MAX_POLISH_ROUNDS):
             candidate = outcome.candidate
             atoms, centres = initial_pairs(problem, list(candidate.centres), candidate.assignment)
-            _hess_rounds(problem, spec, k, outcome, deadline=polish_end, columns=(atoms, centres), exact_below=None)
+            inside = keep[atoms, centres]
+            atoms = np.concatenate([atoms[inside], np.arange(m)])
+            centres = np.concatenate([centres[inside], np.asarray(candidate.centres)[candidate.assignment]])
+            _hess_rounds(problem, spec, k, outcome, deadline=polish_end, columns=(atoms, centres), exact_below=None,
+                         pool=pool)
             if not _better(outcome.candidate, candidate) or polish_end - time.monotonic() <= 0.5:
                 break
+            if outcome.candidate.objective > candidate.objective * (1 - POLISH_MIN_GAIN):
+                break  # the restriction has almost stopped moving: the exact model takes it from here
         if outcome.candidate.objective - constant < upper:
             upper = outcome.candidate.objective - constant
             keep = refix(problem, k, lag, upper, cost=cost) & keep
@@ -473,12 +511,35 @@ def _run_hess(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadlin
                                      "bound": more.bound + constant, "iterations": more.iterations,
                                      "time_s": round(time.monotonic() - clock, 3)})
         return
-    atoms, centres = np.nonzero(keep)
     candidate = outcome.candidate
-    atoms = np.concatenate([atoms, np.arange(m)])
-    centres = np.concatenate([centres, np.asarray(candidate.centres)[candidate.assignment]])
-    _hess_rounds(problem, spec, k, outcome, deadline=deadline, columns=(atoms, centres),
-                 exact_below=upper + constant)
+    keep = keep.copy()
+    keep[np.arange(m), np.asarray(candidate.centres)[candidate.assignment]] = True
+    gap = (upper - (outcome.bound - constant)) / max(abs(upper), 1e-12) if outcome.bound is not None else 1.0
+    close = gap <= PROBE_MAX_GAP
+    if spec.backend == "highs" and close and kept > PROBE_ABOVE_COLUMNS and deadline - time.monotonic() > 0.5:
+        clock = time.monotonic()
+        reduction = probe_and_fix(problem, k, keep, upper, cost=cost, require_facility=spec.require_facility,
+                                  keep_open={int(c) for c in candidate.centres}, seed=spec.seed,
+                                  deadline=clock + PROBE_SHARE * (deadline - clock))
+        if reduction.bound is not None:
+            _raise_bound(outcome, min(reduction.bound, upper) + constant)
+        keep = reduction.keep
+        keep[np.arange(m), np.asarray(candidate.centres)[candidate.assignment]] = True
+        outcome.attempts.append({"districts": k, "stage": "probing", "status": "bound",
+                                 "bound": None if reduction.bound is None else reduction.bound + constant,
+                                 "probes": reduction.probes, "iterations": reduction.iterations,
+                                 "closed_centres": len(reduction.closed),
+                                 "kept_pairs": int(keep.sum()),
+                                 "finished": reduction.finished, "time_s": round(time.monotonic() - clock, 3)})
+        if reduction.finished and 0 < len(reduction.integral) < k and deadline - time.monotonic() > 0.5:
+            # Dive: the same pairs with the centres the LP opens fully fixed open. A restriction (no bound),
+            # but small: at 200 units, k = 6 it found the optimum in 0.8 s, and the proof that follows from
+            # it took 1.0 s instead of 3.7 s from the polished plan.
+            dive_end = time.monotonic() + DIVE_SHARE * (deadline - time.monotonic())
+            _hess_rounds(problem, spec, k, outcome, deadline=dive_end, columns=np.nonzero(keep), exact_below=None,
+                         options=EXACT_HIGHS_OPTIONS, separators=True, pool=pool, opened=reduction.integral)
+    _hess_rounds(problem, spec, k, outcome, deadline=deadline, columns=np.nonzero(keep), exact_below=upper + constant,
+                 options=EXACT_HIGHS_OPTIONS if close else None, separators=close, pool=pool)
 
 
 def _raise_bound(outcome: Outcome, bound: float | None) -> None:
@@ -487,13 +548,31 @@ def _raise_bound(outcome: Outcome, bound: float | None) -> None:
 
 
 def _hess_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, deadline: float,
-                 columns: tuple[np.ndarray, np.ndarray] | None, exact_below: float | None) -> None:
+                 columns: tuple[np.ndarray, np.ndarray] | None, exact_below: float | None,
+                 options: dict | None = None, separators: bool = False, pool: set | None = None,
+                 opened: list[int] = ()) -> None:
     """Rounds of the Hess model over all pairs (``columns`` None: exact), or over a restriction that is
-    exact for plans below ``exact_below`` (reduced-cost fixing), or a plain restriction (no bound)."""
+    exact for plans below ``exact_below`` (reduced-cost fixing), or a plain restriction (no bound).
+    ``options``: HiGHS options for this model; ``separators``: add every atom's neighbour separator row
+    up front; ``pool``: separator cuts (atom, centre, separator) found so far, added to the model and
+    extended with the ones this model finds; ``opened``: centre units fixed open (a restriction)."""
     reference = outcome.candidate.objective - problem.atom_inertia.sum() if outcome.candidate else None
     clock = time.monotonic()
     hess = build_hess(problem, k, require_facility=spec.require_facility, tie_reference=reference, columns=columns)
+    for c in opened:
+        if c in hess.y_col:
+            hess.model.lower[hess.y_col[c]] = 1.0
+    if pool:
+        # Separator cuts found in earlier models (valid for every contiguous plan) start in this one.
+        hess.model.add_row_list(pool_rows(hess, sorted(pool)))
+    if separators:
+        # Every atom's neighbours separate it from a centre it does not touch: these rows, valid for every
+        # contiguous plan, keep HiGHS from most disconnected solutions (each one costs a restart).
+        hess.model.add_row_list(neighbour_cuts(problem, hess))
     runner = make_runner(spec.backend, hess.model, seed=spec.seed)
+    if runner.name == "highs":
+        for key, value in (options or {}).items():
+            runner.h.setOptionValue(key, value)
     log.info("Hess model k=%d: %d columns, %d rows, built in %.2f s", k, hess.model.n_cols, hess.model.n_rows,
              time.monotonic() - clock)
     centres_holder: list[list[int]] = [[]]
@@ -506,7 +585,7 @@ def _hess_rounds(problem: Problem, spec: Spec, k: int, outcome: Outcome, *, dead
         return assignment
 
     def cuts_of(assignment: np.ndarray):
-        return hess_cuts(problem, hess, assignment, centres_holder[0])
+        return hess_cuts(problem, hess, assignment, centres_holder[0], pool=pool)
 
     def bound_of(model_bound: float | None) -> float | None:
         bound = _primary_bound(model_bound, scale=hess.scale, tie_max=hess.tie_max, constant=hess.constant,
