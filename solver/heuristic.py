@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -438,13 +439,14 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
 
 def improve_edges_until(problem: Problem, candidate: Candidate, k: int, objective: str, *, require_facility: bool,
                         seed: int, deadline: float, polish_every: int = 200,
-                        max_steps: int | None = None) -> tuple[Candidate, int]:
+                        max_steps: int | None = None, splits_per_step: int = 1) -> tuple[Candidate, int]:
     """Recombination search for the edge objectives (``cut-edges``, ``boundary``) until the deadline
     (or ``max_steps`` steps: then the result does not depend on the machine's speed).
 
     Each step merges two neighbouring districts and re-splits their atoms at an edge of a random spanning
-    tree of the union (both parts within the bounds, connected, links whole); the split is kept when the
-    weight of the edges cut inside the union does not grow (equal moves let the plan drift). Every
+    tree of the union (both parts within the bounds, connected, links whole; with ``splits_per_step`` > 1
+    the best of that many such splits); the split is kept when the weight of the edges cut inside the union
+    does not grow (equal moves let the plan drift). Every
     ``polish_every`` steps the single-atom local search runs on the whole plan. Returns the best plan and
     the number of steps. Seeded, but how far it gets depends on the time budget.
     """
@@ -469,17 +471,21 @@ def improve_edges_until(problem: Problem, candidate: Candidate, k: int, objectiv
             break
         d1, d2 = pairs[rng.randrange(len(pairs))]
         atoms = np.flatnonzero((assign == d1) | (assign == d2)).tolist()
-        part = _cut_off(problem, atoms, 2, low, high, rng, link_of, require_facility, tree_tries=1)
-        if part is None:
-            continue
-        in_part = set(part)
         inside = set(atoms)
 
         def internal_cut(side: dict[int, bool]) -> float:
             return sum(w for a in atoms for b, w in incident[a] if b > a and b in inside and side[a] != side[b])
 
+        part, new = None, math.inf
+        for _ in range(splits_per_step):
+            trial_part = _cut_off(problem, atoms, 2, low, high, rng, link_of, require_facility, tree_tries=1)
+            if trial_part is not None:
+                value = internal_cut({a: a in set(trial_part) for a in atoms})
+                if value < new:
+                    part, new = trial_part, value
+        if part is None:
+            continue
         old = internal_cut({a: bool(assign[a] == d1) for a in atoms})
-        new = internal_cut({a: a in in_part for a in atoms})
         if new > old + 1e-9:
             continue
         trial = assign.copy()

@@ -67,3 +67,21 @@ def test_recombination_improves_a_poor_start():
     assert is_feasible(problem, better.assignment, 5, False)
     assert better.objective == evaluate(problem, better.assignment, "cut-edges", 5)[0]
     assert np.array_equal(poor.assignment, start)  # the input plan is not modified
+
+
+def test_step_capped_recombination_with_several_splits_is_repeatable():
+    """The warm-start form (a step cap, best of four splits per step) gives the same plan on every run."""
+    graph = planar_graph(120, seed=4)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    spec = Spec(max_population=total / 4 * 1.05, min_population=total / 4 * 0.95, districts=4, objective="cut-edges")
+    problem = build_problem(graph, spec)
+    start = tree_split(problem, 4, random.Random(1), require_facility=False)
+    assert start is not None
+    value, centres = evaluate(problem, start, "cut-edges", 4)
+    poor = Candidate(start, value, imbalance(problem, start, 4), tuple(centres))
+    runs = [improve_edges_until(problem, poor, 4, "cut-edges", require_facility=False, seed=3,
+                                deadline=time.monotonic() + 60, max_steps=300, splits_per_step=4) for _ in range(2)]
+    assert [steps for _, steps in runs] == [300, 300]
+    assert np.array_equal(runs[0][0].assignment, runs[1][0].assignment)
+    assert runs[0][0].objective <= poor.objective
+    assert is_feasible(problem, runs[0][0].assignment, 4, False)
