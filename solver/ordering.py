@@ -26,6 +26,7 @@ import numpy as np
 
 from solver.linear import LinearModel, make_runner
 from solver.problem import Problem
+from solver.separators import components
 
 log = logging.getLogger(__name__)
 
@@ -118,22 +119,8 @@ def _light_set_mip(problem: Problem, k: int, *, time_limit_s: float, seed: int) 
 
 def _pieces_light(problem: Problem, atoms: list[int]) -> bool:
     """Re-check a MIP answer exactly: every connected piece of ``atoms`` holds fewer than L people."""
-    inside, seen = set(atoms), set()
-    for start in atoms:
-        if start in seen:
-            continue
-        piece, stack = 0.0, [start]
-        seen.add(start)
-        while stack:
-            a = stack.pop()
-            piece += float(problem.atom_population[a])
-            for b in problem.atom_neighbours[a]:
-                if b in inside and b not in seen:
-                    seen.add(b)
-                    stack.append(b)
-        if piece >= problem.min_population:
-            return False
-    return True
+    return all(float(problem.atom_population[sorted(piece)].sum()) < problem.min_population
+               for piece in components(problem, atoms))
 
 
 def build_ordering(problem: Problem, k: int, *, time_limit_s: float, seed: int) -> Ordering:
