@@ -50,16 +50,21 @@ def test_recombination_runs_to_the_deadline_and_only_improves(monkeypatch, seed,
     assert 2.0 <= elapsed <= 6.0   # used the budget, and stopped near it
 
 
+def _poor_plan(problem, k: int, *, seed: int) -> tuple[np.ndarray, Candidate]:
+    """A valid but poor plan (random tree growth, no local search) and its candidate."""
+    start = tree_split(problem, k, random.Random(seed), require_facility=False)
+    assert start is not None and is_feasible(problem, start, k, False)
+    value, centres = evaluate(problem, start, "cut-edges", k)
+    return start, Candidate(start, value, imbalance(problem, start, k), tuple(centres))
+
+
 def test_recombination_improves_a_poor_start():
     """A deliberately poor plan (growth without local search) gets fewer cut edges, stays valid."""
     graph = planar_graph(150, seed=9)
     total = sum(d["population"] for _, d in graph.nodes(data=True))
     spec = Spec(max_population=total / 5 * 1.1, min_population=total / 5 * 0.9, districts=5, objective="cut-edges")
     problem = build_problem(graph, spec)
-    start = tree_split(problem, 5, random.Random(0), require_facility=False)
-    assert start is not None and is_feasible(problem, start, 5, False)
-    value, centres = evaluate(problem, start, "cut-edges", 5)
-    poor = Candidate(start, value, imbalance(problem, start, 5), tuple(centres))
+    start, poor = _poor_plan(problem, 5, seed=0)
     better, steps = improve_edges_until(problem, poor, 5, "cut-edges", require_facility=False, seed=0,
                                         deadline=time.monotonic() + 1.5)
     assert steps > 0
@@ -75,10 +80,7 @@ def test_step_capped_recombination_with_several_splits_is_repeatable():
     total = sum(d["population"] for _, d in graph.nodes(data=True))
     spec = Spec(max_population=total / 4 * 1.05, min_population=total / 4 * 0.95, districts=4, objective="cut-edges")
     problem = build_problem(graph, spec)
-    start = tree_split(problem, 4, random.Random(1), require_facility=False)
-    assert start is not None
-    value, centres = evaluate(problem, start, "cut-edges", 4)
-    poor = Candidate(start, value, imbalance(problem, start, 4), tuple(centres))
+    _, poor = _poor_plan(problem, 4, seed=1)
     runs = [improve_edges_until(problem, poor, 4, "cut-edges", require_facility=False, seed=3,
                                 deadline=time.monotonic() + 60, max_steps=300, splits_per_step=4) for _ in range(2)]
     assert [steps for _, steps in runs] == [300, 300]
