@@ -14,6 +14,7 @@ import shapely
 from pyproj import Transformer
 from shapely import STRtree
 
+from boundaries.characters import hidden_character_problems
 from boundaries.datum import gcj02_to_wgs84, wgs84_to_gcj02, bd09_to_wgs84, wgs84_to_bd09
 from boundaries.errors import InputError, Problem
 from boundaries.population import community_of_estates, community_of_points, pick_covering, sum_by
@@ -86,6 +87,7 @@ def inspect_layers(layers, *, snap_tolerance_m: float = 30.0,
     found += _estate_population(layers)
     found += _datum_suspicion(layers)
     found += _roads_and_facilities(layers)
+    found += hidden_character_problems(layers)
     ordered = [p for p in found if p.severity == "error"] + [p for p in found if p.severity != "error"]
     report = ValidationReport(tuple(ordered))
     log.info("inspected %r in %.1f s: %r", layers, time.perf_counter() - started, report)

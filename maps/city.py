@@ -2,7 +2,6 @@
 batch did with it, and a table linking to each community's own map and report. Offline, like map.html."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import pandas as pd
 from shapely.geometry import mapping
 
 from maps.offline import leaflet_css, leaflet_js
-from maps.templating import render
+from maps.templating import render, script_json
 
 STATUS_COLOURS = {
     "done": "#2b8a3e", "skipped": "#5c940d", "infeasible": "#c92a2a", "no-solution": "#e67700",
@@ -45,9 +44,8 @@ def write_city_overview(out_dir: Path, communities: gpd.GeoDataFrame, *, title: 
     rows.sort(key=lambda r: -(r["population"] or 0))
     west, south, east, north = shown.total_bounds
     page = render("city.html", title=title, rows=rows, leaflet_css=leaflet_css(), leaflet_js=leaflet_js(),
-                  data=json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-                  .replace("</", "<\\/"),
-                  bounds=json.dumps([[south, west], [north, east]]),
+                  data=script_json({"type": "FeatureCollection", "features": features}),
+                  bounds=script_json([[south, west], [north, east]]),
                   legend=[(STATUS_ZH[s], s, c) for s, c in STATUS_COLOURS.items()],
                   total=len(features))
     path = Path(out_dir) / "summary.html"

@@ -2,7 +2,8 @@
 state, no display needed).
 
 With a CJK font the labels are the new communities' Chinese names; without one they are English
-("Community 1"), never boxes. The same colours as the web map.
+("Community 1"), never boxes. The same colours as the web map. Names are drawn as plain text (``parse_math=False``): a ``$…$`` in a
+name is not mathtext, so it shows as typed and cannot break the drawing.
 """
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def option_png(view: OptionView, context: Context, *,
         label = text.pick(f"{row.name}\n{count(row.population)} 人",
                           f"Community {row.district}\n{count(row.population)}")
         ax.text(row.label_x, row.label_y, label, ha="center", va="center", fontsize=7.5,
-                fontproperties=text.font, path_effects=halo, zorder=6)
+                fontproperties=text.font, path_effects=halo, zorder=6, parse_math=False)
 
     band = figure.add_axes((left, legend_h / height, map_w / width, scale_h / height))
     band.set_axis_off()
@@ -116,11 +117,13 @@ def option_png(view: OptionView, context: Context, *,
                   fontsize=9, arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2})
     figure.suptitle(text.pick(f"{view.title}（{view.label}）" if view.label != view.title else view.title,
                               f"Option {view.number}"), fontproperties=text.font, fontsize=12,
-                    y=1 - 0.12 / height, va="top")
+                    y=1 - 0.12 / height, va="top", parse_math=False)
     legend_font = text.font.copy()
     legend_font.set_size(7.5)
-    figure.legend(handles=handles, loc="lower center", ncol=2, frameon=False, prop=legend_font,
-                  bbox_to_anchor=(0.5, 0.0))
+    legend = figure.legend(handles=handles, loc="lower center", ncol=2, frameon=False, prop=legend_font,
+                           bbox_to_anchor=(0.5, 0.0))
+    for label in legend.get_texts():
+        label.set_parse_math(False)
     buffer = io.BytesIO()
     # no Software tag: the same option gives the same bytes
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})

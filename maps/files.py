@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.polygon import orient
 
+from maps.cells import spreadsheet_row
 from maps.model import Context
 from maps.options import OptionView
 from maps.wording import as_number
@@ -163,7 +164,7 @@ def _text_column(frame: pd.DataFrame, column: str, default: str = "") -> list[st
 
 def write_assignment_csv(path: Path, views: Sequence[OptionView]) -> Path:
     """UTF-8 with BOM so Excel on Chinese Windows shows the names; one row per unit (per option, with an
-    ``option`` column, when there are several)."""
+    ``option`` column, when there are several). Text cells are formula-safe (``maps.cells``)."""
     several = len(views) > 1
     header = (["option"] if several else []) + list(UNIT_FIELDS)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -174,7 +175,7 @@ def write_assignment_csv(path: Path, views: Sequence[OptionView]) -> Path:
             for row in table.itertuples(index=False):
                 values = [row.unit_id, row.kind, row.name, row.estate_id or "", as_number(row.population),
                           as_number(row.households), int(row.district), row.district_name]
-                writer.writerow(([view.number] if several else []) + values)
+                writer.writerow(spreadsheet_row(([view.number] if several else []) + values))
     return path
 
 
@@ -273,5 +274,5 @@ def _write_field_table(path: Path, truncated: set[tuple[str, str]]) -> Path:
             for source, short, zh, en in fields:
                 note = ("text cut at 254 bytes in this run (DBF limit); full text in plan.gpkg"
                         if (kind, short) in truncated else "")
-                writer.writerow([kind, short, source, zh, en, note])
+                writer.writerow(spreadsheet_row([kind, short, source, zh, en, note]))
     return path

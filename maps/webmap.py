@@ -3,7 +3,8 @@ folium's CDN assets (jQuery, Bootstrap, awesome-markers …) are dropped, and th
 one is asked for. Each option is a base layer (radio button), so options are compared by toggling; the
 original boundary, roads and rivers, facilities and population density (off until ticked) are overlays.
 Data-derived text reaches the page only as JSON read by ``static/webmap.js`` (set with textContent) or
-through autoescaped templates.
+through autoescaped templates. branca's ``Element(text)`` compiles its text as Jinja *source*, so finished
+HTML is added with ``RawHtml`` instead, whose fixed template prints it as a value.
 """
 from __future__ import annotations
 
@@ -27,36 +28,66 @@ from maps.gcj02 import shift_geometry
 from maps.model import Context
 from maps.offline import leaflet_css, leaflet_js, package_static
 from maps.options import OptionView
-from maps.templating import render
+from maps.templating import render, script_json
 from maps.totals import cap_text, conservation
 from maps.wording import STATUS_ZH, as_number, count, decimal, percent, yes_no
 
 _DISPLAY_DIGITS = 6  # 1e-6 degree ≈ 10 cm: plenty on screen, keeps the file small
 _CLASS_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+_CODE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 # residents per km²: fixed breaks so two maps read the same; urban Dongguan estates run 20,000-60,000
 DENSITY_BREAKS = (5_000, 10_000, 20_000, 40_000)
 DENSITY_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewer YlOrRd, 5 classes
 DENSITY_UNKNOWN = "#bdbdbd"  # a unit without area (or without population) has no density
 
 
+class RawHtml(Element):
+    """Finished HTML (escaped already, or this package's static assets) put into the page as it is.
+    Unlike ``Element(text)`` the text is never parsed as a template: a ``{{…}}`` in a name stays text."""
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self.markup = markup
+
+
 class DataLayer(Layer):
-    """A Leaflet layer built in the page by ``RedistrictMap.<method>(data, kind, key)``."""
+    """A Leaflet layer built in the page by ``RedistrictMap.<method>(RedistrictMap.data(key), kind, key)``.
+
+    Its features are not in this element: branca compiles the text a ``MacroElement``'s script produces
+    as a template once more, so names there would be evaluated. They are in ``store`` (written once
+    into the page by ``data_block``); ``method``, ``kind`` and ``key`` are this module's own words."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = RedistrictMap.{{ this.method }}(
-                {{ this.data|tojson }}, {{ this.kind|tojson }}, {{ this.key|tojson }});
+                RedistrictMap.data({{ this.key|tojson }}), {{ this.kind|tojson }}, {{ this.key|tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self, method: str, data: Any, *, kind: str, key: str, name: str | None = None,
-                 overlay: bool = True, control: bool = True, show: bool = True):
-        super().__init__(name=name, overlay=overlay, control=control, show=show)
+    def __init__(self, store: dict[str, Any], method: str, data: Any, *, kind: str, key: str,
+                 name: str | None = None, overlay: bool = True, control: bool = True, show: bool = True):
+        if not _CODE_WORD.fullmatch(method) or not _CODE_WORD.fullmatch(kind) or not _CODE_WORD.fullmatch(key):
+            raise ValueError(f"layer method, kind and key are code words, not data: {method!r} {kind!r} {key!r}")
+        super().__init__(name=None if name is None else control_name(name), overlay=overlay, control=control,
+                         show=show)
         self._name = "rd_layer"
         self.method = method
-        self.data = data
         self.kind = kind
         self.key = key
+        store[key] = data
+
+
+def data_block(store: dict[str, Any]) -> RawHtml:
+    """Every layer's features as one JSON block the page's script parses (``RedistrictMap.data``)."""
+    return RawHtml(f'<script type="application/json" id="rd-data">{script_json(store)}</script>')
+
+
+def control_name(text: str) -> str:
+    """A name for Leaflet's layer control, which sets it as HTML: escaped, and ``{`` written as an entity
+    because folium's control script is compiled as a template (see ``DataLayer``)."""
+    return html.escape(text).replace("{", "&#123;")
 
 
 class ParentCall(folium.MacroElement):
@@ -295,37 +326,38 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
                        ("leaflet_js", f"<script>{leaflet_js()}</script>"),
                        ("rd_css", f"<style>{package_static('webmap.css')}</style>"),
                        ("rd_js", f"<script>{package_static('webmap.js')}</script>")):
-        figure.header.add_child(Element(text), name=name)
+        figure.header.add_child(RawHtml(text), name=name)
     fmap.add_child(ParentCall("RedistrictMap.panes(PARENT);"))
+    store: dict[str, Any] = {}  # layer key → features, written once as JSON (see DataLayer)
     for source in tiles:
-        folium.TileLayer(tiles=source.url, attr=source.attribution, name=html.escape(source.name), overlay=True,
+        folium.TileLayer(tiles=source.url, attr=source.attribution, name=control_name(source.name), overlay=True,
                          control=True, show=True, subdomains=source.subdomains, max_zoom=source.max_zoom
                          ).add_to(fmap)
     for view in views:
-        name = html.escape(f"{view.title}{'' if view.label == view.title else '（' + view.label + '）'}"
-                           f"{' 推荐' if view.number == 1 else ''}")
+        name = control_name(f"{view.title}{'' if view.label == view.title else '（' + view.label + '）'}"
+                            f"{' 推荐' if view.number == 1 else ''}")
         group = folium.FeatureGroup(name=name, overlay=False, control=True, show=view.number == 1)
         group.add_child(ParentCall(f"PARENT.rdOption = {view.number};"))
-        group.add_child(DataLayer("geoJson", _community_layer(view, _display_frame(view.communities, gaode=gaode)),
+        group.add_child(DataLayer(store, "geoJson", _community_layer(view, _display_frame(view.communities, gaode=gaode)),
                                   kind="communities", key=f"communities-{view.number}", control=False))
-        group.add_child(DataLayer("geoJson", _estate_layer(view, _display_frame(view.estates, gaode=gaode)),
+        group.add_child(DataLayer(store, "geoJson", _estate_layer(view, _display_frame(view.estates, gaode=gaode)),
                                   kind="estates", key=f"estates-{view.number}", control=False))
-        group.add_child(DataLayer("labels", _labels(view, gaode), kind="labels", key=f"labels-{view.number}",
+        group.add_child(DataLayer(store, "labels", _labels(view, gaode), kind="labels", key=f"labels-{view.number}",
                                   control=False))
         group.add_to(fmap)
-    DataLayer("geoJson", _boundary_layer(context, gaode), kind="boundary", key="boundary",
+    DataLayer(store, "geoJson", _boundary_layer(context, gaode), kind="boundary", key="boundary",
               name="原社区边界 Original boundary").add_to(fmap)
     roads = _road_layer(context, gaode)
     if roads is not None:
-        DataLayer("geoJson", roads, kind="roads", key="roads", name="道路与河流 Roads &amp; rivers").add_to(fmap)
+        DataLayer(store, "geoJson", roads, kind="roads", key="roads", name="道路与河流 Roads & rivers").add_to(fmap)
     facilities = _facility_layer(context, gaode)
     if facilities is not None:
-        DataLayer("geoJson", facilities, kind="facilities", key="facilities",
+        DataLayer(store, "geoJson", facilities, kind="facilities", key="facilities",
                   name="服务设施 Facilities").add_to(fmap)
     if views:
         # units are the same in every option (only their district differs), so one layer, from the
         # recommended option, serves them all; off until the reviewer ticks it
-        DataLayer("geoJson", density_layer(views[0], gaode=gaode), kind="density", key="density",
+        DataLayer(store, "geoJson", density_layer(views[0], gaode=gaode), kind="density", key="density",
                   name="人口密度 Population density", show=False).add_to(fmap)
     # keep the summary panel (top left) off the community on a desktop screen
     fit = folium.FitBounds([[south, west], [north, east]], padding_top_left=(380, 30),
@@ -334,7 +366,8 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
     fit.add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     fmap.add_child(ParentCall("RedistrictMap.watchOptions(PARENT);"))
-    figure.html.add_child(Element(_panel(views, context, basemap)), name="rd_panel")
+    figure.html.add_child(RawHtml(_panel(views, context, basemap)), name="rd_panel")
+    figure.header.add_child(data_block(store), name="rd_data")
     _stable_ids(figure)
     return fmap
 

@@ -17,10 +17,12 @@ from typing import Any, Iterator, Sequence
 from tqdm import tqdm
 
 import boundaries
+from maps.cells import spreadsheet_cell
 from redistrict.config import SplitConfig
 from redistrict.errors import InfeasibleError, NoSolutionError, UsageError
 from redistrict.outdir import RUN_MARKER
 from redistrict.pipeline import load_checked, resolve_profile, run_split, split_rule
+from redistrict.terminal import visible
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +108,7 @@ def run_batch(config: SplitConfig, *, jobs: int = 2, scheduler: str | None = Non
                 if progress:
                     detail = (f"{result.districts} new communities, {result.runtime_s:.1f} s" if result.districts
                               else result.message.splitlines()[0] if result.message else "")
-                    bar.write(f"{result.community}: {result.status} ({detail})", file=sys.stderr)
+                    bar.write(visible(f"{result.community}: {result.status} ({detail})"), file=sys.stderr)
             bar.close()
     results.sort(key=lambda r: (-r.population, r.community_id))
     batch = BatchResult(out_dir=out_dir, jobs=tuple(results), runtime_s=round(time.perf_counter() - clock, 2))
@@ -197,7 +199,8 @@ def write_summary(batch: BatchResult, layers: boundaries.Layers, config: SplitCo
     with (batch.out_dir / "summary.csv").open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        # names from the data must not run as formulas in Excel/WPS: text cells are formula-safe
+        writer.writerows({key: spreadsheet_cell(value) for key, value in row.items()} for row in rows)
     payload = {"runtime_s": batch.runtime_s, "communities": rows,
                "counts": {s: sum(1 for r in rows if r["status"] == s)
                           for s in ("done", "skipped", "failed", "infeasible", "no-solution")}}

@@ -16,6 +16,7 @@ from redistrict import __version__
 from redistrict.config import BACKENDS, LAYERS, OBJECTIVES, SplitConfig, load_scenario, validate_config
 from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK,
                                InfeasibleError, NoSolutionError, UsageError)
+from redistrict.terminal import VisibleFormatter, visible
 
 log = logging.getLogger("redistrict")
 
@@ -241,16 +242,16 @@ def _print_summary(result: Any) -> None:
     totals = result.totals
     for option in result.options:
         plan = option.plan
-        print(f"{result.community} → {plan.districts} new communities ({option.label}, {plan.status}"
-              + (f", gap {plan.gap:.2%}" if plan.gap else "") + ", fewest "
-              + ("proven" if plan.minimum_proven else "not proven") + ")")
+        print(visible(f"{result.community} → {plan.districts} new communities ({option.label}, {plan.status}"
+                      + (f", gap {plan.gap:.2%}" if plan.gap else "") + ", fewest "
+                      + ("proven" if plan.minimum_proven else "not proven") + ")"))
         for row in option.stats:
-            print(f"  {row['district']}. {row['name']}: {row['population']:,.0f} residents, "
-                  f"{row['households']:,.0f} households, {len(row['estates'])} estates")
+            print(visible(f"  {row['district']}. {row['name']}: {row['population']:,.0f} residents, "
+                          f"{row['households']:,.0f} households, {len(row['estates'])} estates"))
     same = conserved(totals)
     print(f"population in {totals['population_in']:,.0f} / out {totals['population_out']:,.0f}; households in "
           f"{totals['households_in']:,.0f} / out {totals['households_out']:,.0f} ({'equal' if same else 'DIFFERENT'})")
-    print(f"written to {result.out_dir}: " + ", ".join(sorted(p.name for p in result.files.values())))
+    print(visible(f"written to {result.out_dir}: " + ", ".join(sorted(p.name for p in result.files.values()))))
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
@@ -261,11 +262,11 @@ def _run_inspect(args: argparse.Namespace) -> int:
     layers = load_inputs(config)
     report = boundaries.inspect_layers(layers)
     for problem in report.problems:
-        print(problem)
+        print(visible(problem))
     totals = boundaries.community_totals(layers)
     for row in totals.itertuples():
-        print(f"{row.name}: {row.population:,.0f} residents, {row.households:,.0f} households, "
-              f"{row.estates} estates")
+        print(visible(f"{row.name}: {row.population:,.0f} residents, {row.households:,.0f} households, "
+                      f"{row.estates} estates"))
     print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
     if args.json_path:
         payload = report.to_dict() | {"communities": json.loads(totals.to_json(orient="records", force_ascii=False))}
@@ -293,7 +294,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     result = run_batch(config, jobs=args.jobs, scheduler=args.scheduler,
                        progress=getattr(args, "quiet", 0) == 0)
     for line in summary_lines(result):
-        print(line)
+        print(visible(line))
     # the most serious outcome among the communities decides the exit code
     statuses = {job.status for job in result.failed}
     for status, code in (("failed", EXIT_BAD_INPUT), ("infeasible", EXIT_INFEASIBLE),
@@ -320,14 +321,15 @@ def _progress(message: str) -> None:
 
 
 def _fail(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(visible(message, keep="\n"), file=sys.stderr)
 
 
 def _configure_logging(level: int) -> None:
     chosen = logging.WARNING if level < 0 else logging.INFO if level == 0 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s" if chosen > logging.DEBUG
-                                           else "%(levelname)s %(name)s: %(message)s"))
+    # names from the data are shown with their control characters visible, never sent to the terminal
+    handler.setFormatter(VisibleFormatter("%(message)s" if chosen > logging.DEBUG
+                                          else "%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(chosen)

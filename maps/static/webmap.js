@@ -20,8 +20,16 @@
     return table;
   }
 
+  var store = null;
+
   var RedistrictMap = {
     layers: {},
+
+    // the layers' features: one JSON block in the page, parsed as data (never run as script)
+    data: function (key) {
+      if (store === null) { store = JSON.parse(document.getElementById("rd-data").textContent); }
+      return store[key];
+    },
 
     panes: function (map) {
       PANES.forEach(function (p) {
