@@ -65,9 +65,9 @@ def _column_problems(role: str, column: str, values: pd.Series) -> list[Problem]
         if hits <= _PER_COLUMN:
             # the feature is named as repr() would show it, so the report itself hides nothing
             out.append(Problem("warning", role, f"{value!r} (row {row + 1})",
-                               f"{column} contains {', '.join(found)}: invisible, or it reorders or recolours the text around it",
-                               "retype the text without it (bidi/control characters are usually copy-paste "
-                               "accidents; the outputs keep them as given)"))
+                               f"{column} contains {', '.join(found)}: invisible, or it reorders or recolours "
+                               "the text around it",
+                               "retype the text without it; the outputs keep the text as given"))
     if hits > _PER_COLUMN:
         out.append(Problem("warning", role, None,
                            f"{hits - _PER_COLUMN} more features have bidi/control characters in {column}",

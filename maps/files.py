@@ -173,7 +173,9 @@ def write_assignment_csv(path: Path, views: Sequence[OptionView]) -> Path:
         for view in views:
             table = unit_table(view)
             for row in table.itertuples(index=False):
-                values = [row.unit_id, row.kind, row.name, row.estate_id or "", as_number(row.population),
+                # a block has no estate: None or NaN (read back from a file) is an empty cell, not "nan"
+                estate = "" if row.estate_id is None or pd.isna(row.estate_id) else row.estate_id
+                values = [row.unit_id, row.kind, row.name, estate, as_number(row.population),
                           as_number(row.households), int(row.district), row.district_name]
                 writer.writerow(spreadsheet_row(([view.number] if several else []) + values))
     return path

@@ -43,9 +43,15 @@ LINE_SEPARATOR = "a\u2028b\u2029c"
 HOSTILE = (FORMULA_HYPERLINK, FORMULA_PLUS, FORMULA_MINUS, FORMULA_AT, FORMULA_TAB, JINJA_ARITHMETIC,
            JINJA_STATEMENT, JINJA_SHELL, MATHTEXT, COMMENT_SCRIPT, SVG_ONLOAD, SCRIPT_BREAKOUT, ANSI_RED,
            BIDI_OVERRIDE, QUOTES, BACKSLASHES, LINE_SEPARATOR)
-# the community's own name carries the template payloads: it reaches titles, panels and the batch summary
-COMMUNITY_NAME = f"{JINJA_ARITHMETIC}{JINJA_SHELL}{SCRIPT_BREAKOUT}社区"
-EXTRA_FIELD = "{{7*7}}<b>=cmd"
+# the community's own name carries the template and script payloads (it reaches titles, panels, folder
+# names and the batch summary) and starts like a formula (summary.csv). "<!--<script>" is an estate's
+# name here (it reaches map.html's data); test_hostile puts it in the batch overview's data directly.
+COMMUNITY_NAME = f"@{JINJA_ARITHMETIC}{JINJA_SHELL}{SCRIPT_BREAKOUT}社区"
+# the population layer's count field is named like this and mapped with --field: the name reaches run.json
+# and the report's provenance table
+POPULATION_FIELD = "{{7*7}}<b>人口</b>"
+# an extra field the program does not use
+EXTRA_FIELD = "{% raw %}<i>\u202e=cmd"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -59,7 +65,16 @@ class HostileLayers:
 
     def split_args(self, out: Path) -> list[str]:
         """`redistrict split` arguments for this set (no shell: every value is passed as one argv item)."""
-        args = ["split", "--community", self.community, "--cap", str(CAP), "--time-limit", "30", "--out", str(out)]
+        return ["split", "--community", self.community, "--cap", str(CAP), "--time-limit", "30",
+                "--out", str(out), *self.layer_args()]
+
+    def batch_args(self, out: Path) -> list[str]:
+        """`redistrict batch` arguments: the one community is over the cap, so the batch splits it."""
+        return ["batch", "--cap", str(CAP), "--time-limit", "30", "--out", str(out), *self.layer_args()]
+
+    def layer_args(self) -> list[str]:
+        """The layers and the field mapping (what `inspect` takes too)."""
+        args = ["--field", f"population:{POPULATION_FIELD}=population"]
         for layer, path in self.paths.items():
             args += [f"--{layer}", str(path)]
         return args
@@ -94,6 +109,7 @@ def write_hostile_layers(folder: Path) -> HostileLayers:
     population = population[population.geometry.within(area)].reset_index(drop=True)
     population["building"] = [HOSTILE[i % len(HOSTILE)] if i % 7 == 0 else b
                               for i, b in enumerate(population["building"])]
+    population = population.rename(columns={"population": POPULATION_FIELD})
 
     roads = _read("roads")
     roads = roads[roads.geometry.intersects(area.buffer(300))].reset_index(drop=True)
