@@ -15,12 +15,15 @@ from functools import lru_cache
 # control (Cc), format (Cf: bidi embeddings/overrides/isolates, marks, zero-width), line and paragraph
 # separators (Zl, Zp), unassigned and surrogates: nothing a name needs shown raw
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 @lru_cache(maxsize=4096)
 def _shown(char: str) -> str:
     if unicodedata.category(char) not in _HIDDEN_CATEGORIES:
         return char
+    if char in _NAMED:
+        return _NAMED[char]
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 

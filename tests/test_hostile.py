@@ -240,3 +240,18 @@ def test_city_overview_data_cannot_break_out_of_its_script(browser, tmp_path):  
         page.close()
     assert all(name in text for name in names) and hi.JINJA_ARITHMETIC in text
     assert (shapes, pwned, page.errors, page.blocked) == (4, "undefined", [], [])
+
+
+def test_template_syntax_in_any_map_text_is_shown_not_evaluated():
+    """Without a browser: the community, the new communities' names and an option's label carry Jinja
+    syntax (the label reaches the layer control, whose script folium compiles as a template)."""
+    import maps_fixtures as fx
+    from test_maps_webmap import decoded, render
+
+    second = fx.proposal(2, district_names={1: hi.JINJA_SHELL, 2: hi.JINJA_STATEMENT})
+    second = type(second)(**{**second.__dict__, "label": hi.JINJA_ARITHMETIC})
+    page = decoded(render([fx.proposal(1), second], fx.context(community_name=hi.JINJA_ARITHMETIC + "社区")))
+    assert "<title>{{7*7}}社区 拆分方案" in page
+    assert hi.JINJA_SHELL in page and hi.JINJA_STATEMENT in page  # in the panel and the layers' data
+    assert "&#123;&#123;7*7}}" in page  # the layer control's name: escaped for Leaflet's innerHTML
+    assert "49社区" not in page and "49 拆分" not in page and ">x<" not in page
