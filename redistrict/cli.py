@@ -308,7 +308,8 @@ def _run_profiles(args: argparse.Namespace) -> int:
     from redistrict.profiles import builtin_profile_names, load_profile
 
     if args.name:
-        print(json.dumps(load_profile(args.name).to_dict(), ensure_ascii=False, indent=2))
+        # a user's TOML may hold bidi controls; as \uXXXX they stay valid JSON and show in the terminal
+        print(visible(json.dumps(load_profile(args.name).to_dict(), ensure_ascii=False, indent=2), keep="\n"))
         return EXIT_OK
     for name in builtin_profile_names():
         profile = load_profile(name)
