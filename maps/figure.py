@@ -2,8 +2,8 @@
 state, no display needed).
 
 With a CJK font the labels are the new communities' Chinese names; without one they are English
-("Community 1"), never boxes. The same colours as the web map. Names are drawn as plain text (``parse_math=False``): a ``$…$`` in a
-name is not mathtext, so it shows as typed and cannot break the drawing.
+("Community 1"), never boxes. The same colours as the web map. Names are drawn as plain text
+(``parse_math=False``): a ``$…$`` in a name is not mathtext, so it shows as typed and cannot break the drawing.
 """
 from __future__ import annotations
 

@@ -338,10 +338,12 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
                             f"{' 推荐' if view.number == 1 else ''}")
         group = folium.FeatureGroup(name=name, overlay=False, control=True, show=view.number == 1)
         group.add_child(ParentCall(f"PARENT.rdOption = {view.number};"))
-        group.add_child(DataLayer(store, "geoJson", _community_layer(view, _display_frame(view.communities, gaode=gaode)),
-                                  kind="communities", key=f"communities-{view.number}", control=False))
-        group.add_child(DataLayer(store, "geoJson", _estate_layer(view, _display_frame(view.estates, gaode=gaode)),
-                                  kind="estates", key=f"estates-{view.number}", control=False))
+        communities = _community_layer(view, _display_frame(view.communities, gaode=gaode))
+        group.add_child(DataLayer(store, "geoJson", communities, kind="communities",
+                                  key=f"communities-{view.number}", control=False))
+        estates = _estate_layer(view, _display_frame(view.estates, gaode=gaode))
+        group.add_child(DataLayer(store, "geoJson", estates, kind="estates", key=f"estates-{view.number}",
+                                  control=False))
         group.add_child(DataLayer(store, "labels", _labels(view, gaode), kind="labels", key=f"labels-{view.number}",
                                   control=False))
         group.add_to(fmap)
@@ -349,7 +351,8 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
               name="原社区边界 Original boundary").add_to(fmap)
     roads = _road_layer(context, gaode)
     if roads is not None:
-        DataLayer(store, "geoJson", roads, kind="roads", key="roads", name="道路与河流 Roads & rivers").add_to(fmap)
+        DataLayer(store, "geoJson", roads, kind="roads", key="roads",
+                  name="道路与河流 Roads & rivers").add_to(fmap)
     facilities = _facility_layer(context, gaode)
     if facilities is not None:
         DataLayer(store, "geoJson", facilities, kind="facilities", key="facilities",
