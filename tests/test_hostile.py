@@ -144,6 +144,7 @@ def test_report_figure_drew_the_mathtext_name(hostile):
     html = (hostile["root"] / "split" / "report.html").read_text(encoding="utf-8")
     assert [size > 20_000 for size in _image_sizes(html)] == [True]
     assert hi.MATHTEXT in hostile["layers"].estates  # the landmark of a new community's name
+    assert not re.search(r"\w+(Warning|Exception):", hostile["split"].stderr.decode())
 
 
 @pytest.mark.browser
