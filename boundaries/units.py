@@ -6,6 +6,7 @@ How the remaining land is cut:
     community boundary ─► faces of (boundary ∪ road/river lines), polygonized
                           (faces larger than ``max_block_area_m2`` further cut by the grid)
     each face − estates ─► pieces, multi-part pieces exploded
+    pieces nowhere wider than ``strip_width_m`` ─► cut among their neighbours in the same face (nearest wins)
     pieces < ``min_block_area_m2`` ─► merged into the neighbour (estate or block) sharing most boundary
     blocks numbered north to south, then west to east
 
@@ -27,6 +28,7 @@ import shapely
 from shapely import STRtree
 
 from boundaries.errors import InputError, Problem
+from boundaries.geometry import split_to_nearest, thin
 from boundaries.population import community_of_estates, community_of_points, pick_covering, sum_by
 
 log = logging.getLogger(__name__)
@@ -166,15 +168,54 @@ def _polygons_only(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _pieces(cells: np.ndarray, estates: np.ndarray) -> np.ndarray:
-    """Cells minus the estates, exploded into single polygons."""
+def _pieces(cells: np.ndarray, estates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cells minus the estates, exploded into single polygons, with the cell each came from."""
     tree = STRtree(estates)
     cell_index, estate_index = tree.query(cells, predicate="intersects")
     out = cells.copy()
     for i in np.unique(cell_index):
         out[i] = shapely.difference(cells[i], shapely.union_all(estates[estate_index[cell_index == i]]))
-    parts = shapely.get_parts(np.array([_polygons_only(g) for g in out], dtype=object))
-    return parts[~shapely.is_empty(parts)]
+    parts, cell = shapely.get_parts(np.array([_polygons_only(g) for g in out], dtype=object), return_index=True)
+    solid = ~shapely.is_empty(parts) & (shapely.area(parts) > 0)
+    return parts[solid], cell[solid]
+
+
+def _share_strips(estates: np.ndarray, blocks: np.ndarray, cell: np.ndarray, width_m: float
+                  ) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Blocks nowhere wider than ``width_m`` (the land left between estates, or between an estate and a
+    road) are cut among their neighbours, each taking the part nearest to it, so that no strip of
+    another unit separates two units on the map. Neighbours across a road (another face) are not
+    offered a share, so road lines stay unit boundaries.
+
+    Returns (estates, blocks, strips shared, area shared in m²).
+    """
+    if len(blocks) == 0:
+        return estates, blocks, 0, 0.0
+    strip = thin(blocks, width_m)
+    if not strip.any():
+        return estates, blocks, 0, 0.0
+    geoms = np.concatenate([estates, blocks])
+    n_estates = len(estates)
+    is_strip = np.concatenate([np.zeros(n_estates, dtype=bool), strip])
+    face = np.concatenate([np.full(n_estates, -1), cell])
+    tree = STRtree(geoms)
+    shared = 0
+    area = 0.0
+    for s in np.flatnonzero(is_strip):
+        near = tree.query(shapely.buffer(geoms[s], _EDGE_EPS_M), predicate="intersects")
+        near = np.sort(near[~is_strip[near]])
+        same_face = near[(face[near] == face[s]) | (near < n_estates)]
+        near = same_face if len(same_face) else near
+        if len(near) == 0:
+            continue  # nothing solid next to it: left to the sliver rule
+        for k, part in split_to_nearest(geoms[s], geoms[near]):
+            target = int(near[k])
+            geoms[target] = _polygons_only(shapely.union_all([geoms[target], part]))
+        area += float(geoms[s].area)
+        geoms[s] = shapely.Polygon()
+        shared += 1
+    kept = ~shapely.is_empty(geoms[n_estates:])
+    return geoms[:n_estates], geoms[n_estates:][kept], shared, area
 
 
 def _merge_slivers(estates: np.ndarray, blocks: np.ndarray, min_block_area_m2: float
@@ -246,15 +287,18 @@ def _find_root(parent: np.ndarray, i: int) -> int:
 
 
 def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tolerance_m: float = 30.0,
-                min_block_area_m2: float = 2000.0, max_block_area_m2: float | None = None) -> Units:
+                min_block_area_m2: float = 2000.0, max_block_area_m2: float | None = None,
+                strip_width_m: float = 10.0) -> Units:
     """Whole estates + blocks of remaining land for one community, with its people assigned.
 
     ``community`` is a name or community_id. Blocks follow the roads (or a ``grid_size_m`` grid when
     there are none); road faces larger than ``max_block_area_m2`` (default: 4 grid cells) are cut by the
-    grid too, so that a village between distant roads does not become one unsplittable unit.
+    grid too, so that a village between distant roads does not become one unsplittable unit. Blocks
+    nowhere wider than ``strip_width_m`` are shared among their neighbours (see ``_share_strips``).
     """
     started = time.perf_counter()
-    for label, value in (("grid_size_m", grid_size_m), ("min_block_area_m2", min_block_area_m2)):
+    for label, value in (("grid_size_m", grid_size_m), ("min_block_area_m2", min_block_area_m2),
+                         ("strip_width_m", strip_width_m)):
         if not isinstance(value, (int, float)) or not value > 0:
             raise InputError([Problem("error", "options", label, f"{label} must be a positive number, got {value!r}")])
     if not isinstance(snap_tolerance_m, (int, float)) or snap_tolerance_m < 0:
@@ -286,8 +330,11 @@ def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tole
 
     cells, how = _cells(boundary, layers.roads, grid_size_m=grid_size_m, max_block_area_m2=max_block_area_m2)
     notes.append(how)
-    pieces = _pieces(cells, estate_geoms)
-    pieces = pieces[shapely.area(pieces) > 0] if len(pieces) else pieces
+    pieces, face = _pieces(cells, estate_geoms)
+    estate_geoms, pieces, strips, strip_area = _share_strips(estate_geoms, pieces, face, strip_width_m)
+    if strips:
+        notes.append(f"{strips} strip(s) of land narrower than {strip_width_m:g} m ({strip_area:,.0f} m²) shared "
+                     "among their neighbours, each taking the part nearest to it")
     estate_geoms, blocks, merged, isolated = _merge_slivers(estate_geoms, pieces, min_block_area_m2)
     if merged:
         notes.append(f"{merged} sliver(s) under {min_block_area_m2:,.0f} m² merged into the neighbour sharing "
