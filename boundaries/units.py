@@ -180,6 +180,27 @@ def _pieces(cells: np.ndarray, estates: np.ndarray) -> tuple[np.ndarray, np.ndar
     return parts[solid], cell[solid]
 
 
+def _cut_arms(blocks: np.ndarray, cell: np.ndarray, width_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Blocks with thin arms (a strip between two estates running off a wide block) cut into the wide
+    body and the arms, so that the arms can be shared like strips. Crumbs under ``width_m``² (corners
+    the opening rounds) stay with the body."""
+    opened = shapely.buffer(shapely.buffer(blocks, -width_m / 2, join_style="mitre"), width_m / 2,
+                            join_style="mitre")
+    out, faces = [], []
+    for block, body, face in zip(blocks, opened, cell):
+        rest = shapely.get_parts(_polygons_only(shapely.difference(block, body)))
+        arms = rest[shapely.area(rest) > width_m ** 2] if len(rest) else rest
+        if body.is_empty or len(arms) == 0:
+            out.append(block)
+            faces.append(face)
+            continue
+        kept = shapely.get_parts(_polygons_only(shapely.difference(block, shapely.union_all(arms))))
+        for piece in [*kept, *arms]:
+            out.append(piece)
+            faces.append(face)
+    return np.array(out, dtype=object), np.array(faces)
+
+
 def _share_strips(estates: np.ndarray, blocks: np.ndarray, cell: np.ndarray, width_m: float
                   ) -> tuple[np.ndarray, np.ndarray, int, float]:
     """Blocks nowhere wider than ``width_m`` (the land left between estates, or between an estate and a
@@ -191,6 +212,7 @@ def _share_strips(estates: np.ndarray, blocks: np.ndarray, cell: np.ndarray, wid
     """
     if len(blocks) == 0:
         return estates, blocks, 0, 0.0
+    blocks, cell = _cut_arms(blocks, cell, width_m)
     strip = thin(blocks, width_m)
     if not strip.any():
         return estates, blocks, 0, 0.0

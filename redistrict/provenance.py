@@ -70,6 +70,7 @@ def run_record(*, config: SplitConfig, profile: Profile, layers: boundaries.Laye
         "crs": layers.crs.to_string(),
         "notes": list(layers.notes),
         "validation": report.to_dict(),
+        "repairs": [r.to_dict() for r in report.repairs],
         "community": {"id": units.community_id, "name": units.community_name},
         "units": {"count": len(units.frame), "estates": int((units.frame["kind"] == "estate").sum()),
                   "edges": graph.number_of_edges(), "bridges": list(graph.graph.get("bridges", [])),
