@@ -122,3 +122,31 @@ def test_an_exclave_joined_by_an_island_bridge_is_the_one_allowed_exception():
     assert check_one_piece(frame, {"B": 1, "I": 1, "C": 2}, graph) == []
     assert check_one_piece(frame, {"B": 1, "I": 2, "C": 2}, graph) == [
         "new community 2 is 2 pieces on the map: I苑 cut off from the rest (gaps under 1 m closed)"]
+
+
+def test_a_plan_that_is_not_one_piece_on_the_map_is_never_written(tmp_path, monkeypatch, capsys):
+    import boundaries
+    from redistrict.cli import main
+
+    from boundaries_fixtures import write_layers
+
+    data = {"communities": gpd.GeoDataFrame({"name": ["戊社区"]}, geometry=[shifted(box(0, 0, 200, 100))], crs=CRS),
+            "estates": gpd.GeoDataFrame({"name": ["东苑", "西苑"]}, geometry=[shifted(box(0, 0, 100, 100)),
+                                                                            shifted(box(100, 0, 200, 100))], crs=CRS),
+            "population": gpd.GeoDataFrame({"population": [60, 70], "households": [20, 30]},
+                                           geometry=[shifted(Point(50, 50)), shifted(Point(150, 50))], crs=CRS)}
+    paths = write_layers(tmp_path, data)
+    args = ["split", *(f"--{k}={v}" for k, v in paths.items()), "--cap", "100", "--out", str(tmp_path / "out")]
+    seen = []
+
+    def cut_off(frame, assignment, graph):
+        seen.append(dict(assignment))
+        return ["new community 1 is 2 pieces on the map: 东苑 cut off from the rest"]
+
+    monkeypatch.setattr(boundaries, "check_one_piece", cut_off)
+    assert main(args) == 1
+    assert "东苑 cut off from the rest" in capsys.readouterr().err
+    assert seen == [{"E001": 1, "E002": 2}] or seen == [{"E001": 2, "E002": 1}]
+    assert not (tmp_path / "out").exists()
+    monkeypatch.undo()
+    assert main(args) == 0 and (tmp_path / "out" / "run.json").exists()
