@@ -11,7 +11,8 @@ from boundaries.errors import Problem
 
 _POLYGONAL = {"communities", "estates"}
 _POINTS = {"population", "facilities"}
-_AREA_CHANGE_TOLERATED = 0.01  # relative area change a repair may make and still be a warning
+_AREA_CHANGE_TOLERATED = 0.01
+_TOUCH_M = 0.05  # closer than this is touching (floating-point noding noise)  # relative area change a repair may make and still be a warning
 
 # shapely type ids
 _POINT, _LINESTRING, _LINEARRING, _POLYGON, _MULTIPOINT, _MULTILINESTRING, _MULTIPOLYGON, _COLLECTION = range(8)
@@ -154,12 +155,26 @@ def split_to_nearest(piece, neighbours: np.ndarray, *, spacing_m: float = 2.0) -
     if len(np.unique(owner)) == 1 or len(xy) < 3:
         return [(int(owner[0]), piece)]
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=region, ordered=True))
-    out = []
+    fragments, fragment_owner = [], []
     for k in np.unique(owner):
         part = _polygonal_part(shapely.intersection(piece, shapely.union_all(cells[owner == k])))
-        if part is not None and not part.is_empty and part.area > 0:
-            out.append((int(k), part))
-    return out
+        if part is None or part.is_empty:
+            continue
+        for fragment in shapely.get_parts(part):
+            if fragment.area > 0:
+                fragments.append(fragment)
+                fragment_owner.append(int(k))
+    # a fragment that does not touch its nearest neighbour (a corner cut off by the diagram) goes to the
+    # neighbour it shares most boundary with, so that no neighbour receives a piece apart from itself
+    shares: dict[int, list] = {}
+    for fragment, k in zip(fragments, fragment_owner):
+        if shapely.distance(fragment, neighbours[k]) > _TOUCH_M:
+            contact = shapely.length(shapely.intersection(shapely.boundary(fragment),
+                                                          shapely.buffer(neighbours, _TOUCH_M)))
+            if contact.max() > 0:
+                k = int(np.argmax(contact))
+        shares.setdefault(k, []).append(fragment)
+    return [(k, shapely.union_all(parts)) for k, parts in sorted(shares.items())]
 
 
 def thin(geoms: np.ndarray, width_m: float) -> np.ndarray:

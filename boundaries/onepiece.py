@@ -21,12 +21,19 @@ CLOSE_M = 1.0  # gaps narrower than this (digitising noise) do not split a commu
 
 
 def district_pieces(geoms, close_m: float = CLOSE_M) -> np.ndarray:
-    """The separate polygons of the union of ``geoms``, after closing gaps narrower than ``close_m``."""
+    """The separate pieces of the union of ``geoms``: its polygons, those closer than ``close_m`` to each
+    other joined into one (by distance, exactly; no buffering that could split a thin neck)."""
     union = shapely.union_all(np.asarray(list(geoms), dtype=object))
-    closed = shapely.buffer(shapely.buffer(union, close_m / 2, join_style="mitre"), -close_m / 2,
-                            join_style="mitre")
-    parts = shapely.get_parts(closed)
-    return parts[np.isin(shapely.get_type_id(parts), (3, 6)) & (shapely.area(parts) > 0)]
+    parts = shapely.get_parts(union)
+    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6)) & (shapely.area(parts) > 0)]
+    if len(parts) < 2:
+        return parts
+    left, right = shapely.STRtree(parts).query(parts, predicate="dwithin", distance=close_m)
+    near = nx.Graph()
+    near.add_nodes_from(range(len(parts)))
+    near.add_edges_from(zip(left.tolist(), right.tolist()))
+    groups = sorted((sorted(c) for c in nx.connected_components(near)), key=lambda c: c[0])
+    return np.array([shapely.union_all(parts[c]) if len(c) > 1 else parts[c[0]] for c in groups], dtype=object)
 
 
 def check_one_piece(frame: gpd.GeoDataFrame, assignment: dict, graph: nx.Graph, *,

@@ -13,7 +13,9 @@ The rules (``RepairRule``):
   one; the smaller loses it.
 - ``detached-part``: an estate drawn as pieces farther apart than ``detached_m``: the piece with the most
   area stays the estate, the others become ordinary land (blocks); their people are counted where they
-  live. A community's small detached piece (under ``sliver_area_m2``) next to another community goes to it.
+  live.
+- ``sliver-merged``: a community's small detached piece (under ``sliver_area_m2``, e.g. left over by an
+  overlap repair) lying within ``detached_m`` of another community goes to that community.
 - ``gap-closed``: land between communities narrower than ``gap_width_m`` (a digitising gap) is cut
   between the neighbouring communities, each taking the part nearest to it.
 
@@ -42,6 +44,7 @@ class RepairRule(str, Enum):
     NESTED_PHASE = "nested-phase"
     OVERLAP_TO_LARGER = "overlap-to-larger"
     DETACHED_PART = "detached-part"
+    SLIVER_MERGED = "sliver-merged"
     GAP_CLOSED = "gap-closed"
 
 
@@ -50,6 +53,7 @@ RULE_TEXT = {
     RepairRule.NESTED_PHASE: "phase inside its parent: the parent gives up the phase's land, both kept together",
     RepairRule.OVERLAP_TO_LARGER: "overlap given to the larger feature",
     RepairRule.DETACHED_PART: "detached piece: the largest piece keeps the name, the others become ordinary land",
+    RepairRule.SLIVER_MERGED: "small detached piece given to the neighbouring feature it lies against",
     RepairRule.GAP_CLOSED: "gap between features closed, each neighbour taking the part nearest to it",
 }
 
@@ -199,17 +203,17 @@ def _merge_community_slivers(geoms: np.ndarray, names: list[str], tolerances: Re
         largest = int(np.argmax(shapely.area(parts)))
         keep = []
         for k, part in enumerate(parts):
-            if k == largest or part.area >= tolerances.sliver_area_m2:
-                keep.append(part)
+            if k == largest or part.area >= tolerances.sliver_area_m2 or part.area < 1.0:
+                keep.append(part)  # a real exclave, or numerical dust not worth a record
                 continue
-            others = np.array([g if j != i else shapely.Polygon() for j, g in enumerate(geoms)], dtype=object)
-            near = shapely.distance(others, part)
+            near = shapely.distance(geoms, part)
+            near[i] = np.inf
             j = int(np.argmin(near))
-            if near[j] > tolerances.detached_m:
+            if not near[j] <= tolerances.detached_m:
                 keep.append(part)
                 continue
             geoms[j] = _polygonal_part(shapely.union_all([geoms[j], part])) or geoms[j]
-            repairs.append(Repair("communities", (names[i], names[j]), RepairRule.DETACHED_PART, float(part.area)))
+            repairs.append(Repair("communities", (names[i], names[j]), RepairRule.SLIVER_MERGED, float(part.area)))
         geoms[i] = shapely.union_all(keep)
     return geoms
 

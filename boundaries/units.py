@@ -158,6 +158,15 @@ def _clip_estates(estates: np.ndarray, boundary) -> tuple[np.ndarray, int]:
     return clipped, overlapping
 
 
+def _without_dust(geom):
+    """The polygon less the zero-width parts a union of nearly-matching edges leaves behind."""
+    parts = shapely.get_parts(geom)
+    solid = parts[shapely.area(parts) > _DUST_AREA_M2]
+    if len(solid) == len(parts):
+        return geom
+    return solid[0] if len(solid) == 1 else shapely.multipolygons(solid)
+
+
 def _polygons_only(geom):
     if geom is None or geom.is_empty:
         return shapely.Polygon()
@@ -232,7 +241,7 @@ def _share_strips(estates: np.ndarray, blocks: np.ndarray, cell: np.ndarray, wid
             continue  # nothing solid next to it: left to the sliver rule
         for k, part in split_to_nearest(geoms[s], geoms[near]):
             target = int(near[k])
-            geoms[target] = _polygons_only(shapely.union_all([geoms[target], part]))
+            geoms[target] = _without_dust(_polygons_only(shapely.union_all([geoms[target], part])))
         area += float(geoms[s].area)
         geoms[s] = shapely.Polygon()
         shared += 1

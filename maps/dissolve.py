@@ -39,8 +39,8 @@ def clean_union(geometries: gpd.GeoSeries | list[BaseGeometry]) -> BaseGeometry:
     cleaned = [Polygon(p.exterior, [h for h in p.interiors if Polygon(h).area >= _PINHOLE_AREA_M2])
                for p in parts if p.area > 0]
     if len(cleaned) > 1:  # pieces under a metre apart are one piece: close the hairline between them
-        closed = shapely.buffer(shapely.buffer(MultiPolygon(cleaned), _CLOSE_M / 2, join_style="mitre"),
-                                -_CLOSE_M / 2, join_style="mitre")
+        # round joins: pieces touching at a corner keep a neck after the closing (mitre would reopen it)
+        closed = shapely.buffer(shapely.buffer(MultiPolygon(cleaned), _CLOSE_M / 2), -_CLOSE_M / 2)
         if len(getattr(closed, "geoms", [closed])) < len(cleaned):
             return clean_union([closed])
     if not cleaned:

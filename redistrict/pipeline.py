@@ -126,8 +126,6 @@ def inspect_inputs(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.V
     if config.repair:
         repaired = boundaries.repair_layers(layers)
         layers, repairs = repaired.layers, repaired.repairs
-        for repair in repairs:
-            log.info("%s", repair)
     return layers, boundaries.inspect_layers(layers, repairs=repairs)
 
 

@@ -150,3 +150,18 @@ def test_a_plan_that_is_not_one_piece_on_the_map_is_never_written(tmp_path, monk
     assert not (tmp_path / "out").exists()
     monkeypatch.undo()
     assert main(args) == 0 and (tmp_path / "out" / "run.json").exists()
+
+
+def test_pieces_touching_at_a_corner_are_drawn_and_verified_as_one():
+    #  +----+
+    #  | B  |
+    #  +----+----+      A and B touch at one point only
+    #       | A  |
+    #       +----+
+    frame = unit_frame([("A", box(100, 0, 200, 100)), ("B", box(0, 100, 100, 200))])
+    assert check_one_piece(frame, {"A": 1, "B": 1}, nx.Graph([("A", "B")])) == []
+    units = frame.assign(district=1, estate_id=None)
+    drawn = dissolve_communities(units, district_names={1: "新社区一"}, estates=units.iloc[:0].assign(estate_id=[]),
+                                 facilities=None)
+    assert drawn.geometry.iloc[0].geom_type == "Polygon"
+    assert drawn.geometry.iloc[0].area == pytest.approx(20000.0, abs=1.0)
