@@ -18,6 +18,7 @@ import shapely
 from boundaries.graph import crossing_strips
 
 CLOSE_M = 1.0  # gaps narrower than this (digitising noise) do not split a community on the map
+_CRUMB_AREA_M2 = 1.0
 
 
 def district_pieces(geoms, close_m: float = CLOSE_M) -> np.ndarray:
@@ -25,7 +26,8 @@ def district_pieces(geoms, close_m: float = CLOSE_M) -> np.ndarray:
     other joined into one (by distance, exactly; no buffering that could split a thin neck)."""
     union = shapely.union_all(np.asarray(list(geoms), dtype=object))
     parts = shapely.get_parts(union)
-    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6)) & (shapely.area(parts) > 0)]
+    # crumbs under 1 m² are no land: they must not chain two pieces together
+    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6)) & (shapely.area(parts) >= _CRUMB_AREA_M2)]
     if len(parts) < 2:
         return parts
     left, right = shapely.STRtree(parts).query(parts, predicate="dwithin", distance=close_m)

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 _EDGE_EPS_M = 0.05        # two pieces closer than this touch (floating-point noding noise)
 _DUST_AREA_M2 = 1e-6      # pieces smaller than this are numerical dust, merged like slivers
+_CRUMB_AREA_M2 = 1.0      # a unit's detached parts smaller than this are dropped
 
 
 @dataclass(frozen=True, eq=False)  # holds GeoDataFrames: identity, not element-wise equality
@@ -158,10 +159,14 @@ def _clip_estates(estates: np.ndarray, boundary) -> tuple[np.ndarray, int]:
     return clipped, overlapping
 
 
-def _without_dust(geom):
-    """The polygon less the zero-width parts a union of nearly-matching edges leaves behind."""
+def _without_dust(geom, min_area_m2: float = _DUST_AREA_M2):
+    """The polygon less its detached parts under ``min_area_m2`` (the zero-width spikes that unions of
+    nearly-matching edges leave behind); the largest part always stays."""
     parts = shapely.get_parts(geom)
-    solid = parts[shapely.area(parts) > _DUST_AREA_M2]
+    if len(parts) < 2:
+        return geom
+    area = shapely.area(parts)
+    solid = parts[(area >= min_area_m2) | (np.arange(len(parts)) == np.argmax(area))]
     if len(solid) == len(parts):
         return geom
     return solid[0] if len(solid) == 1 else shapely.multipolygons(solid)
@@ -384,6 +389,9 @@ def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tole
                                   "estate ids collide with block ids (e.g. an estate id like "
                                   f"'{community_id}-B001')", "give estates other ids (fields: estate_id)")])
     geoms = np.concatenate([estate_geoms, blocks]) if len(blocks) else estate_geoms
+    # a detached crumb under 1 m² is no land to draw, but its long zero-width edges would make false
+    # neighbours (a unit "touching" another 40 m away through a spike): crumbs go; people stay counted
+    geoms = np.array([_without_dust(g, _CRUMB_AREA_M2) for g in geoms], dtype=object)
     kinds = ["estate"] * n_estates + ["block"] * len(blocks)
     names = estates["name"].astype(str).tolist() + [f"{community_name}地块{k + 1:0{width}d}" for k in range(len(blocks))]
     priority = np.arange(len(geoms))  # estates first, then blocks in reading order

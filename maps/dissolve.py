@@ -15,7 +15,8 @@ from shapely.ops import polylabel
 
 log = logging.getLogger(__name__)
 
-# Gaps between input units thinner than this leave pinholes in a dissolved community: drop them.
+# Gaps between input units thinner than this leave pinholes in a dissolved community: drop them (and
+# crumbs under it, which are no land to draw).
 _PINHOLE_AREA_M2 = 1.0
 # Units of one community closer than this are drawn joined (the verifier closes the same gaps).
 _CLOSE_M = 1.0
@@ -37,7 +38,7 @@ def clean_union(geometries: gpd.GeoSeries | list[BaseGeometry]) -> BaseGeometry:
     for polygon in polygons:
         parts.extend(polygon.geoms if isinstance(polygon, MultiPolygon) else [polygon])
     cleaned = [Polygon(p.exterior, [h for h in p.interiors if Polygon(h).area >= _PINHOLE_AREA_M2])
-               for p in parts if p.area > 0]
+               for p in parts if p.area >= _PINHOLE_AREA_M2]
     if len(cleaned) > 1:  # pieces under a metre apart are one piece: close the hairline between them
         # round joins: pieces touching at a corner keep a neck after the closing (mitre would reopen it)
         closed = shapely.buffer(shapely.buffer(MultiPolygon(cleaned), _CLOSE_M / 2), -_CLOSE_M / 2)
