@@ -165,3 +165,32 @@ def test_pieces_touching_at_a_corner_are_drawn_and_verified_as_one():
                                  facilities=None)
     assert drawn.geometry.iloc[0].geom_type == "Polygon"
     assert drawn.geometry.iloc[0].area == pytest.approx(20000.0, abs=1.0)
+
+
+def test_a_split_across_a_recorded_gap_draws_one_piece_and_records_the_crossing(tmp_path):
+    import json
+
+    from redistrict.cli import main
+
+    from boundaries_fixtures import write_layers
+
+    #  +------+ 3 m +------+------+
+    #  |  A   |     |  B   |  C   |   the community is drawn in two parts 3 m apart (an unmapped strip);
+    #  |  60  |     |  40  |  70   |   cap 100 forces {A, B} and {C}: A and B meet only across the gap
+    #  +------+     +------+------+
+    data = {"communities": gpd.GeoDataFrame({"name": ["己社区"]}, crs=CRS, geometry=[
+                shifted(shapely.union_all([box(0, 0, 100, 100), box(103, 0, 300, 100)]))]),
+            "estates": gpd.GeoDataFrame({"name": ["甲苑", "乙苑", "丙苑"]}, crs=CRS, geometry=[
+                shifted(box(0, 0, 100, 100)), shifted(box(103, 0, 200, 100)), shifted(box(200, 0, 300, 100))]),
+            "population": gpd.GeoDataFrame({"population": [60, 40, 70], "households": [20, 15, 25]}, crs=CRS,
+                                           geometry=[shifted(Point(50, 50)), shifted(Point(150, 50)),
+                                                     shifted(Point(250, 50))])}
+    paths = write_layers(tmp_path, data)
+    out = tmp_path / "out"
+    assert main(["split", *(f"--{k}={v}" for k, v in paths.items()), "--cap", "100", "--out", str(out)]) == 0
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["units"]["crossings"] == [{"u": "E001", "v": "E002", "gap_m": 3.0, "label": "gap 3 m"}]
+    assert run["units"]["bridges"] == []
+    communities = gpd.read_file(out / "plan.gpkg", layer="communities")
+    assert sorted(communities["population"]) == [70, 100]
+    assert all(len(shapely.get_parts(g)) == 1 for g in communities.geometry)
