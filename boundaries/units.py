@@ -364,21 +364,9 @@ def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tole
         estates = estates.loc[~empty].reset_index(drop=True)
         estate_geoms = estate_geoms[~empty]
 
-    cells, how = _cells(boundary, layers.roads, grid_size_m=grid_size_m, max_block_area_m2=max_block_area_m2)
-    notes.append(how)
-    pieces, face = _pieces(cells, estate_geoms)
-    estate_geoms, pieces, strips, strip_area = _share_strips(estate_geoms, pieces, face, strip_width_m)
-    if strips:
-        notes.append(f"{strips} strip(s) of land narrower than {strip_width_m:g} m ({strip_area:,.0f} m²) shared "
-                     "among their neighbours, each taking the part nearest to it")
-    estate_geoms, blocks, merged, isolated = _merge_slivers(estate_geoms, pieces, min_block_area_m2)
-    if merged:
-        notes.append(f"{merged} sliver(s) under {min_block_area_m2:,.0f} m² merged into the neighbour sharing "
-                     "most boundary")
-    if isolated:
-        notes.append(f"{isolated} small isolated piece(s) kept as their own block")
-    order = _reading_order(blocks)
-    blocks = blocks[order]
+    estate_geoms, blocks = _remaining_land(estate_geoms, boundary, layers.roads, notes, grid_size_m=grid_size_m,
+                                           max_block_area_m2=max_block_area_m2, strip_width_m=strip_width_m,
+                                           min_block_area_m2=min_block_area_m2)
     width = max(3, len(str(len(blocks))))
     block_ids = [f"{community_id}-B{k + 1:0{width}d}" for k in range(len(blocks))]
 
@@ -451,6 +439,27 @@ def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tole
     log.info("%r built in %.1f s; population in %s = out %s", units, time.perf_counter() - started,
              f"{population_in:,.0f}", f"{population_out:,.0f}")
     return units
+
+
+def _remaining_land(estate_geoms: np.ndarray, boundary, roads, notes: list[str], *, grid_size_m: float,
+                    max_block_area_m2: float, strip_width_m: float, min_block_area_m2: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(estates, blocks in reading order): the land outside the estates cut into blocks, its strips shared
+    and its slivers merged (see the module docs); what was done is appended to ``notes``."""
+    cells, how = _cells(boundary, roads, grid_size_m=grid_size_m, max_block_area_m2=max_block_area_m2)
+    notes.append(how)
+    pieces, face = _pieces(cells, estate_geoms)
+    estate_geoms, pieces, strips, strip_area = _share_strips(estate_geoms, pieces, face, strip_width_m)
+    if strips:
+        notes.append(f"{strips} strip(s) of land narrower than {strip_width_m:g} m ({strip_area:,.0f} m²) shared "
+                     "among their neighbours, each taking the part nearest to it")
+    estate_geoms, blocks, merged, isolated = _merge_slivers(estate_geoms, pieces, min_block_area_m2)
+    if merged:
+        notes.append(f"{merged} sliver(s) under {min_block_area_m2:,.0f} m² merged into the neighbour sharing "
+                     "most boundary")
+    if isolated:
+        notes.append(f"{isolated} small isolated piece(s) kept as their own block")
+    return estate_geoms, blocks[_reading_order(blocks)]
 
 
 def _none_if_missing(value):
