@@ -8,6 +8,9 @@ Public API (the only names ``redistrict`` uses):
 - ``community_totals(layers) -> DataFrame``: population and households per community.
 - ``build_units(layers, community) -> Units``: whole estates + remaining land as blocks, people assigned.
 - ``build_graph(units_frame, roads=None) -> networkx.Graph``: adjacency with shared lengths and barriers.
+- ``repair_layers(layers) -> Repaired``: the documented ``--repair`` rules applied, each change a ``Repair``.
+- ``check_one_piece(frame, assignment, graph) -> list[str]``: every new community one piece on the map.
+- ``crossing_strips(frame, graph)``: the land each gap crossing spans (drawn into the new community).
 
 This package never imports ``solver`` or ``maps``.
 """
@@ -15,7 +18,9 @@ from boundaries.errors import InputError, Problem
 from boundaries.layers import Layers, load_layers
 from boundaries.validate import ValidationReport, inspect_layers
 from boundaries.units import Units, build_units, community_totals
-from boundaries.graph import build_graph
+from boundaries.graph import build_graph, crossing_label, crossing_strips
+from boundaries.repair import Repair, Repaired, RepairRule, repair_layers
+from boundaries.onepiece import check_one_piece
 
 __all__ = [
     "InputError",
@@ -28,4 +33,11 @@ __all__ = [
     "build_units",
     "community_totals",
     "build_graph",
+    "crossing_label",
+    "crossing_strips",
+    "Repair",
+    "Repaired",
+    "RepairRule",
+    "repair_layers",
+    "check_one_piece",
 ]

@@ -14,6 +14,8 @@ class Problem:
     feature: str | None
     message: str
     hint: str = ""
+    repair: str | None = None       # the --repair rule (boundaries.repair.RepairRule value) that fixes it
+    area_m2: float | None = None    # the area that repair would change
 
     def __str__(self) -> str:
         where = self.layer if self.feature is None else f"{self.layer} «{self.feature}»"
@@ -21,8 +23,11 @@ class Problem:
         return f"{text} ({self.hint})" if self.hint else text
 
     def to_dict(self) -> dict[str, str | None]:
-        return {"severity": self.severity, "layer": self.layer, "feature": self.feature,
-                "message": self.message, "hint": self.hint}
+        out = {"severity": self.severity, "layer": self.layer, "feature": self.feature,
+               "message": self.message, "hint": self.hint}
+        if self.repair is not None:
+            out["repair"] = self.repair
+        return out
 
 
 class InputError(ValueError):

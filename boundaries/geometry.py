@@ -11,7 +11,8 @@ from boundaries.errors import Problem
 
 _POLYGONAL = {"communities", "estates"}
 _POINTS = {"population", "facilities"}
-_AREA_CHANGE_TOLERATED = 0.01  # relative area change a repair may make and still be a warning
+_AREA_CHANGE_TOLERATED = 0.01
+_TOUCH_M = 0.05  # closer than this is touching (floating-point noding noise)  # relative area change a repair may make and still be a warning
 
 # shapely type ids
 _POINT, _LINESTRING, _LINEARRING, _POLYGON, _MULTIPOINT, _MULTILINESTRING, _MULTIPOLYGON, _COLLECTION = range(8)
@@ -89,11 +90,14 @@ def clean_geometries(geoms: np.ndarray, role: str, labels: list[str]
                         f"invalid geometry ({reason}), e.g. a self-crossing (bow-tie) boundary; repaired with "
                         f"make_valid into {len(shapely.get_parts(repaired))} part(s) of {repaired.area:,.0f} m² "
                         f"(drawn area {drawn:,.0f} m²)",
-                        "check the repaired shape or redraw the boundary so that it does not cross itself"))
+                        "check the repaired shape or redraw the boundary so that it does not cross itself; "
+                        "--repair accepts the repaired shape", repair="make-valid",
+                        area_m2=abs(repaired.area - drawn)))
                 else:
                     problems.append(Problem("warning", role, label,
                                             f"invalid geometry ({reason}) repaired with make_valid "
-                                            f"(area unchanged within 1%)", "fix it in the source when convenient"))
+                                            f"(area unchanged within 1%)", "fix it in the source when convenient",
+                                            repair="make-valid", area_m2=abs(repaired.area - drawn)))
                 geom = repaired
             geoms[i] = geom
         elif role in _POINTS:
@@ -123,3 +127,57 @@ def clean_geometries(geoms: np.ndarray, role: str, labels: list[str]
             role, "closed lines or collections taken as polygons")
         problems.append(Problem("warning", role, None, f"{converted} feature(s) of another geometry type: {what}"))
     return geoms, keep, problems
+
+
+def split_to_nearest(piece, neighbours: np.ndarray, *, spacing_m: float = 2.0) -> list[tuple[int, object]]:
+    """Cut ``piece`` into the parts nearest to each of ``neighbours`` (index into it, polygonal part).
+
+    The nearest-neighbour split is a Voronoi diagram of points spaced ``spacing_m`` along the neighbours'
+    boundaries near the piece: a strip between two estates is halved down its middle, a gap between three
+    towns goes a third to each, so no neighbour grows a long arm along another. Neighbours not near the
+    piece get nothing; an empty list means none is near.
+    """
+    region = shapely.buffer(piece, 4 * spacing_m)
+    coords, owners = [], []
+    for k, geom in enumerate(neighbours):
+        edge = shapely.intersection(shapely.boundary(geom), region)
+        if edge.is_empty:
+            continue
+        xy = shapely.get_coordinates(shapely.segmentize(edge, spacing_m))
+        coords.append(xy)
+        owners.append(np.full(len(xy), k))
+    if not coords:
+        return []
+    xy = np.concatenate(coords)
+    owner = np.concatenate(owners)
+    xy, first = np.unique(np.round(xy, 3), axis=0, return_index=True)  # a vertex shared by two: the first
+    owner = owner[first]
+    if len(np.unique(owner)) == 1 or len(xy) < 3:
+        return [(int(owner[0]), piece)]
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=region, ordered=True))
+    fragments, fragment_owner = [], []
+    for k in np.unique(owner):
+        part = _polygonal_part(shapely.intersection(piece, shapely.union_all(cells[owner == k])))
+        if part is None or part.is_empty:
+            continue
+        for fragment in shapely.get_parts(part):
+            if fragment.area > 0:
+                fragments.append(fragment)
+                fragment_owner.append(int(k))
+    # a fragment that does not touch its nearest neighbour (a corner cut off by the diagram) goes to the
+    # neighbour it shares most boundary with, so that no neighbour receives a piece apart from itself
+    shares: dict[int, list] = {}
+    for fragment, k in zip(fragments, fragment_owner):
+        if shapely.distance(fragment, neighbours[k]) > _TOUCH_M:
+            contact = shapely.length(shapely.intersection(shapely.boundary(fragment),
+                                                          shapely.buffer(neighbours, _TOUCH_M)))
+            if contact.max() > 0:
+                k = int(np.argmax(contact))
+        shares.setdefault(k, []).append(fragment)
+    return [(k, shapely.union_all(parts)) for k, parts in sorted(shares.items())]
+
+
+def thin(geoms: np.ndarray, width_m: float) -> np.ndarray:
+    """True where a polygon is nowhere wider than ``width_m`` (it vanishes when shrunk by half of it)."""
+    shrunk = shapely.buffer(geoms, -width_m / 2, join_style="mitre")
+    return shapely.is_empty(shrunk) | (shapely.area(shrunk) <= 0)

@@ -1,11 +1,15 @@
 """Adjacency graph of units: shared boundary lengths in metres, the road or river an edge runs
 along, and explicit bridges that reconnect islands.
 
-Two units are neighbours when they are closer than ``gap_tolerance_m`` (estates digitised with a
-thin gap between them still touch) and share at least ``min_shared_length_m`` of boundary (a corner
-touch is not a neighbour). The shared length is the mean of the two boundaries' lengths lying within
-(gap + 5 cm) of the other unit. An edge carries a ``barrier`` (the road/river name) when at least
-half of its shared boundary lies within ``barrier_distance_m`` of that road or river.
+Two units are neighbours through a real shared boundary of at least ``min_shared_length_m`` (a corner
+touch is not a neighbour), or across a gap narrower than ``gap_tolerance_m`` that nothing else fills
+(two parts of a community on either side of an unmapped strip): the edge records the crossing as
+``gap_m`` (0 for a shared boundary), and ``crossing_strips`` gives the land the crossing spans, which
+the dissolved new community includes so that it is one piece on the map. A gap with another unit
+in it is no crossing: the units are not neighbours (an estate cut off by a strip of another unit).
+The shared length is the mean of the two boundaries' lengths lying within (gap + 5 cm) of the other
+unit. An edge carries a ``barrier`` (the road/river name) when at least half of its shared boundary
+lies within ``barrier_distance_m`` of that road or river. ``crossing_label`` names either.
 """
 from __future__ import annotations
 
@@ -47,11 +51,11 @@ def build_graph(frame: gpd.GeoDataFrame, *, roads: gpd.GeoDataFrame | None = Non
     for unit_id, attributes in zip(ids, _node_attributes(frame, inside)):
         graph.add_node(unit_id, **attributes)
 
-    left, right, length, shared = _adjacent_pairs(geoms, gap_tolerance_m, min_shared_length_m)
+    left, right, length, shared, gap = _adjacent_pairs(geoms, gap_tolerance_m, min_shared_length_m)
     barrier, barrier_kind = _barriers(shared, length, roads, frame.crs, barrier_distance_m)
     for k in range(len(left)):
         graph.add_edge(ids[left[k]], ids[right[k]], length_m=float(round(length[k], 3)), barrier=barrier[k],
-                       barrier_kind=barrier_kind[k], bridge=False)
+                       barrier_kind=barrier_kind[k], bridge=False, gap_m=float(round(gap[k], 2)))
     _bridge_islands(graph, geoms, ids, gap_tolerance_m)
     log.info("graph: %d units, %d edges (%d along named roads/rivers, %d bridges) in %.1f s",
              graph.number_of_nodes(), graph.number_of_edges(), sum(b is not None for b in barrier),
@@ -132,7 +136,60 @@ def _adjacent_pairs(geoms: np.ndarray, gap_m: float, min_shared_m: float):
     shared_right = shapely.intersection(boundaries[right], grown_left)
     length = (_trimmed_length(shared_left) + _trimmed_length(shared_right)) / 2
     keep = length >= max(min_shared_m, 3 * _EPS_M)
-    return left[keep], right[keep], length[keep], shared_left[keep]
+    gap = np.where(touching, 0.0, distance)
+    for k in np.flatnonzero(keep & ~touching):
+        keep[k] = _free_crossing(geoms, tree, int(left[k]), int(right[k]), float(distance[k])) is not None
+    return left[keep], right[keep], length[keep], shared_left[keep], gap[keep]
+
+
+def _corridor(a, b, distance_m: float):
+    """The land between two units ``distance_m`` apart, along the stretch where they face each other."""
+    reach = distance_m + _EPS_M
+    grown_a, grown_b = shapely.buffer(a, reach, quad_segs=4), shapely.buffer(b, reach, quad_segs=4)
+    # between the two facing stretches of boundary only: no caps running on past their ends
+    facing = shapely.convex_hull(shapely.union_all([shapely.intersection(shapely.boundary(a), grown_b),
+                                                    shapely.intersection(shapely.boundary(b), grown_a)]))
+    return shapely.difference(shapely.intersection(facing, shapely.intersection(grown_a, grown_b)),
+                              shapely.union_all([a, b]))
+
+
+def _free_crossing(geoms: np.ndarray, tree: STRtree, i: int, j: int, distance_m: float):
+    """The corridor between units i and j less every other unit; None when other units fill most of it
+    (then i and j are not neighbours: something lies between them)."""
+    corridor = _corridor(geoms[i], geoms[j], distance_m)
+    if corridor.is_empty or corridor.area <= 0:
+        return None
+    others = [k for k in tree.query(corridor, predicate="intersects") if k not in (i, j)]
+    free = shapely.difference(corridor, shapely.union_all(geoms[others])) if others else corridor
+    return free if free.area >= 0.5 * corridor.area else None
+
+
+def crossing_strips(frame: gpd.GeoDataFrame, graph: nx.Graph) -> list[tuple[str, str, object]]:
+    """(u, v, land) for every edge that crosses a gap (``gap_m`` > 0): the land a new community holding
+    both units includes so that it is drawn as one piece. Bridges to islands have none."""
+    ids = frame["unit_id"].astype(str).tolist()
+    position = {unit_id: i for i, unit_id in enumerate(ids)}
+    geoms = frame.geometry.values
+    tree = STRtree(geoms)
+    out = []
+    for u, v, data in sorted(graph.edges(data=True)):
+        if data.get("bridge") or not data.get("gap_m"):
+            continue
+        free = _free_crossing(geoms, tree, position[u], position[v], float(data["gap_m"]))
+        if free is not None:
+            out.append((u, v, free))
+    return out
+
+
+def crossing_label(edge: dict) -> str | None:
+    """How an edge crosses between its units: the road or river's name, "gap 3 m", or None (shared land)."""
+    if edge.get("barrier"):
+        return str(edge["barrier"])
+    if edge.get("bridge"):
+        return f"gap {edge.get('distance_m', 0):,.0f} m (island)"
+    if edge.get("gap_m"):
+        return f"gap {edge['gap_m']:,.0f} m"
+    return None
 
 
 def _trimmed_length(shared: np.ndarray) -> np.ndarray:
@@ -230,6 +287,6 @@ def _bridge_islands(graph: nx.Graph, geoms: np.ndarray, ids: list[str], gap_m: f
         distance = shapely.distance(geoms[source], geoms[target])
         best = np.lexsort((target, source, distance))[0]
         u, v, d = ids[source[best]], ids[target[best]], float(round(distance[best], 3))
-        graph.add_edge(u, v, length_m=0.0, barrier=None, barrier_kind=None, bridge=True, distance_m=d)
+        graph.add_edge(u, v, length_m=0.0, barrier=None, barrier_kind=None, bridge=True, distance_m=d, gap_m=d)
         graph.graph["bridges"].append({"u": u, "v": v, "distance_m": d})
         log.warning("unit %s (%s) is an island: bridged to %s, %.1f m away", u, graph.nodes[u].get("name"), v, d)

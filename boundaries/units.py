@@ -6,6 +6,7 @@ How the remaining land is cut:
     community boundary ─► faces of (boundary ∪ road/river lines), polygonized
                           (faces larger than ``max_block_area_m2`` further cut by the grid)
     each face − estates ─► pieces, multi-part pieces exploded
+    pieces nowhere wider than ``strip_width_m`` ─► cut among their neighbours in the same face (nearest wins)
     pieces < ``min_block_area_m2`` ─► merged into the neighbour (estate or block) sharing most boundary
     blocks numbered north to south, then west to east
 
@@ -27,12 +28,14 @@ import shapely
 from shapely import STRtree
 
 from boundaries.errors import InputError, Problem
+from boundaries.geometry import split_to_nearest, thin
 from boundaries.population import community_of_estates, community_of_points, pick_covering, sum_by
 
 log = logging.getLogger(__name__)
 
 _EDGE_EPS_M = 0.05        # two pieces closer than this touch (floating-point noding noise)
 _DUST_AREA_M2 = 1e-6      # pieces smaller than this are numerical dust, merged like slivers
+_CRUMB_AREA_M2 = 1.0      # a unit's detached parts smaller than this are dropped
 
 
 @dataclass(frozen=True, eq=False)  # holds GeoDataFrames: identity, not element-wise equality
@@ -156,6 +159,19 @@ def _clip_estates(estates: np.ndarray, boundary) -> tuple[np.ndarray, int]:
     return clipped, overlapping
 
 
+def _without_dust(geom, min_area_m2: float = _DUST_AREA_M2):
+    """The polygon less its detached parts under ``min_area_m2`` (the zero-width spikes that unions of
+    nearly-matching edges leave behind); the largest part always stays."""
+    parts = shapely.get_parts(geom)
+    if len(parts) < 2:
+        return geom
+    area = shapely.area(parts)
+    solid = parts[(area >= min_area_m2) | (np.arange(len(parts)) == np.argmax(area))]
+    if len(solid) == len(parts):
+        return geom
+    return solid[0] if len(solid) == 1 else shapely.multipolygons(solid)
+
+
 def _polygons_only(geom):
     if geom is None or geom.is_empty:
         return shapely.Polygon()
@@ -166,15 +182,76 @@ def _polygons_only(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _pieces(cells: np.ndarray, estates: np.ndarray) -> np.ndarray:
-    """Cells minus the estates, exploded into single polygons."""
+def _pieces(cells: np.ndarray, estates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cells minus the estates, exploded into single polygons, with the cell each came from."""
     tree = STRtree(estates)
     cell_index, estate_index = tree.query(cells, predicate="intersects")
     out = cells.copy()
     for i in np.unique(cell_index):
         out[i] = shapely.difference(cells[i], shapely.union_all(estates[estate_index[cell_index == i]]))
-    parts = shapely.get_parts(np.array([_polygons_only(g) for g in out], dtype=object))
-    return parts[~shapely.is_empty(parts)]
+    parts, cell = shapely.get_parts(np.array([_polygons_only(g) for g in out], dtype=object), return_index=True)
+    solid = ~shapely.is_empty(parts) & (shapely.area(parts) > 0)
+    return parts[solid], cell[solid]
+
+
+def _cut_arms(blocks: np.ndarray, cell: np.ndarray, width_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Blocks with thin arms (a strip between two estates running off a wide block) cut into the wide
+    body and the arms, so that the arms can be shared like strips. Crumbs under ``width_m``² (corners
+    the opening rounds) stay with the body."""
+    opened = shapely.buffer(shapely.buffer(blocks, -width_m / 2, join_style="mitre"), width_m / 2,
+                            join_style="mitre")
+    out, faces = [], []
+    for block, body, face in zip(blocks, opened, cell):
+        rest = shapely.get_parts(_polygons_only(shapely.difference(block, body)))
+        arms = rest[shapely.area(rest) > width_m ** 2] if len(rest) else rest
+        if body.is_empty or len(arms) == 0:
+            out.append(block)
+            faces.append(face)
+            continue
+        kept = shapely.get_parts(_polygons_only(shapely.difference(block, shapely.union_all(arms))))
+        for piece in [*kept, *arms]:
+            out.append(piece)
+            faces.append(face)
+    return np.array(out, dtype=object), np.array(faces)
+
+
+def _share_strips(estates: np.ndarray, blocks: np.ndarray, cell: np.ndarray, width_m: float
+                  ) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Blocks nowhere wider than ``width_m`` (the land left between estates, or between an estate and a
+    road) are cut among their neighbours, each taking the part nearest to it, so that no strip of
+    another unit separates two units on the map. Neighbours across a road (another face) are not
+    offered a share, so road lines stay unit boundaries.
+
+    Returns (estates, blocks, strips shared, area shared in m²).
+    """
+    if len(blocks) == 0:
+        return estates, blocks, 0, 0.0
+    blocks, cell = _cut_arms(blocks, cell, width_m)
+    strip = thin(blocks, width_m)
+    if not strip.any():
+        return estates, blocks, 0, 0.0
+    geoms = np.concatenate([estates, blocks])
+    n_estates = len(estates)
+    is_strip = np.concatenate([np.zeros(n_estates, dtype=bool), strip])
+    face = np.concatenate([np.full(n_estates, -1), cell])
+    tree = STRtree(geoms)
+    shared = 0
+    area = 0.0
+    for s in np.flatnonzero(is_strip):
+        near = tree.query(shapely.buffer(geoms[s], _EDGE_EPS_M), predicate="intersects")
+        near = np.sort(near[~is_strip[near]])
+        same_face = near[(face[near] == face[s]) | (near < n_estates)]
+        near = same_face if len(same_face) else near
+        if len(near) == 0:
+            continue  # nothing solid next to it: left to the sliver rule
+        for k, part in split_to_nearest(geoms[s], geoms[near]):
+            target = int(near[k])
+            geoms[target] = _without_dust(_polygons_only(shapely.union_all([geoms[target], part])))
+        area += float(geoms[s].area)
+        geoms[s] = shapely.Polygon()
+        shared += 1
+    kept = ~shapely.is_empty(geoms[n_estates:])
+    return geoms[:n_estates], geoms[n_estates:][kept], shared, area
 
 
 def _merge_slivers(estates: np.ndarray, blocks: np.ndarray, min_block_area_m2: float
@@ -246,15 +323,18 @@ def _find_root(parent: np.ndarray, i: int) -> int:
 
 
 def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tolerance_m: float = 30.0,
-                min_block_area_m2: float = 2000.0, max_block_area_m2: float | None = None) -> Units:
+                min_block_area_m2: float = 2000.0, max_block_area_m2: float | None = None,
+                strip_width_m: float = 10.0) -> Units:
     """Whole estates + blocks of remaining land for one community, with its people assigned.
 
     ``community`` is a name or community_id. Blocks follow the roads (or a ``grid_size_m`` grid when
     there are none); road faces larger than ``max_block_area_m2`` (default: 4 grid cells) are cut by the
-    grid too, so that a village between distant roads does not become one unsplittable unit.
+    grid too, so that a village between distant roads does not become one unsplittable unit. Blocks
+    nowhere wider than ``strip_width_m`` are shared among their neighbours (see ``_share_strips``).
     """
     started = time.perf_counter()
-    for label, value in (("grid_size_m", grid_size_m), ("min_block_area_m2", min_block_area_m2)):
+    for label, value in (("grid_size_m", grid_size_m), ("min_block_area_m2", min_block_area_m2),
+                         ("strip_width_m", strip_width_m)):
         if not isinstance(value, (int, float)) or not value > 0:
             raise InputError([Problem("error", "options", label, f"{label} must be a positive number, got {value!r}")])
     if not isinstance(snap_tolerance_m, (int, float)) or snap_tolerance_m < 0:
@@ -284,18 +364,9 @@ def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tole
         estates = estates.loc[~empty].reset_index(drop=True)
         estate_geoms = estate_geoms[~empty]
 
-    cells, how = _cells(boundary, layers.roads, grid_size_m=grid_size_m, max_block_area_m2=max_block_area_m2)
-    notes.append(how)
-    pieces = _pieces(cells, estate_geoms)
-    pieces = pieces[shapely.area(pieces) > 0] if len(pieces) else pieces
-    estate_geoms, blocks, merged, isolated = _merge_slivers(estate_geoms, pieces, min_block_area_m2)
-    if merged:
-        notes.append(f"{merged} sliver(s) under {min_block_area_m2:,.0f} m² merged into the neighbour sharing "
-                     "most boundary")
-    if isolated:
-        notes.append(f"{isolated} small isolated piece(s) kept as their own block")
-    order = _reading_order(blocks)
-    blocks = blocks[order]
+    estate_geoms, blocks = _remaining_land(estate_geoms, boundary, layers.roads, notes, grid_size_m=grid_size_m,
+                                           max_block_area_m2=max_block_area_m2, strip_width_m=strip_width_m,
+                                           min_block_area_m2=min_block_area_m2)
     width = max(3, len(str(len(blocks))))
     block_ids = [f"{community_id}-B{k + 1:0{width}d}" for k in range(len(blocks))]
 
@@ -306,6 +377,9 @@ def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tole
                                   "estate ids collide with block ids (e.g. an estate id like "
                                   f"'{community_id}-B001')", "give estates other ids (fields: estate_id)")])
     geoms = np.concatenate([estate_geoms, blocks]) if len(blocks) else estate_geoms
+    # a detached crumb under 1 m² is no land to draw, but its long zero-width edges would make false
+    # neighbours (a unit "touching" another 40 m away through a spike): crumbs go; people stay counted
+    geoms = np.array([_without_dust(g, _CRUMB_AREA_M2) for g in geoms], dtype=object)
     kinds = ["estate"] * n_estates + ["block"] * len(blocks)
     names = estates["name"].astype(str).tolist() + [f"{community_name}地块{k + 1:0{width}d}" for k in range(len(blocks))]
     priority = np.arange(len(geoms))  # estates first, then blocks in reading order
@@ -365,6 +439,27 @@ def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tole
     log.info("%r built in %.1f s; population in %s = out %s", units, time.perf_counter() - started,
              f"{population_in:,.0f}", f"{population_out:,.0f}")
     return units
+
+
+def _remaining_land(estate_geoms: np.ndarray, boundary, roads, notes: list[str], *, grid_size_m: float,
+                    max_block_area_m2: float, strip_width_m: float, min_block_area_m2: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(estates, blocks in reading order): the land outside the estates cut into blocks, its strips shared
+    and its slivers merged (see the module docs); what was done is appended to ``notes``."""
+    cells, how = _cells(boundary, roads, grid_size_m=grid_size_m, max_block_area_m2=max_block_area_m2)
+    notes.append(how)
+    pieces, face = _pieces(cells, estate_geoms)
+    estate_geoms, pieces, strips, strip_area = _share_strips(estate_geoms, pieces, face, strip_width_m)
+    if strips:
+        notes.append(f"{strips} strip(s) of land narrower than {strip_width_m:g} m ({strip_area:,.0f} m²) shared "
+                     "among their neighbours, each taking the part nearest to it")
+    estate_geoms, blocks, merged, isolated = _merge_slivers(estate_geoms, pieces, min_block_area_m2)
+    if merged:
+        notes.append(f"{merged} sliver(s) under {min_block_area_m2:,.0f} m² merged into the neighbour sharing "
+                     "most boundary")
+    if isolated:
+        notes.append(f"{isolated} small isolated piece(s) kept as their own block")
+    return estate_geoms, blocks[_reading_order(blocks)]
 
 
 def _none_if_missing(value):

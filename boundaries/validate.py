@@ -17,6 +17,8 @@ from shapely import STRtree
 from boundaries.characters import hidden_character_problems
 from boundaries.datum import gcj02_to_wgs84, wgs84_to_gcj02, bd09_to_wgs84, wgs84_to_bd09
 from boundaries.errors import InputError, Problem
+from boundaries.repair import (Repair, RepairRule, RepairTolerances, community_gaps, detached_pieces,
+                               is_nested, overlapping_pairs)
 from boundaries.population import community_of_estates, community_of_points, pick_covering, sum_by
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ class ValidationReport:
     """Problems found in the input, errors first (the order they were found within each severity)."""
 
     problems: tuple[Problem, ...]
+    repairs: tuple[Repair, ...] = ()  # what --repair changed before these checks ran
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -49,18 +52,21 @@ class ValidationReport:
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "errors": len(self.errors), "warnings": len(self.warnings),
-                "problems": [p.to_dict() for p in self.problems]}
+                "problems": [p.to_dict() for p in self.problems], "repairs": [r.to_dict() for r in self.repairs]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
     def raise_for_errors(self) -> None:
         if self.errors:
-            raise InputError(list(self.errors))
+            fixable = [p for p in self.errors if p.repair is not None]
+            tail = [Problem("error", "input", None, f"--repair would fix {len(fixable)} of these "
+                            f"{len(self.errors)} error(s) by the documented rules (see the hints)")] if fixable else []
+            raise InputError(list(self.errors) + tail)
 
     def __str__(self) -> str:
-        head = f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
-        return "\n".join([head, *(str(p) for p in self.problems)])
+        head = f"{len(self.errors)} error(s), {len(self.warnings)} warning(s), {len(self.repairs)} repair(s)"
+        return "\n".join([head, *(str(p) for p in self.problems), *(str(r) for r in self.repairs)])
 
     def __repr__(self) -> str:
         return f"<ValidationReport: {len(self.errors)} errors, {len(self.warnings)} warnings>"
@@ -73,14 +79,19 @@ def _list(items: list[str], limit: int = 8) -> str:
 
 def inspect_layers(layers, *, snap_tolerance_m: float = 30.0,
                    overlap_tolerance_m2: float = _OVERLAP_TOLERANCE_M2,
-                   crossing_tolerance_m2: float = _CROSSING_TOLERANCE_M2) -> ValidationReport:
-    """Check the loaded layers; return every problem (load-time ones included) in one report."""
+                   crossing_tolerance_m2: float = _CROSSING_TOLERANCE_M2,
+                   repairs: tuple[Repair, ...] = ()) -> ValidationReport:
+    """Check the loaded layers; return every problem (load-time ones included) in one report.
+
+    ``repairs``: the records of ``repair_layers`` when the layers were repaired first (kept in the report)."""
     started = time.perf_counter()
     found: list[Problem] = list(getattr(layers, "problems", ()))
     found += _empty_layers(layers)
     found += _duplicates(layers)
     found += _overlaps(layers.estates, "estates", overlap_tolerance_m2)
     found += _overlaps(layers.communities, "communities", overlap_tolerance_m2)
+    found += _detached_estates(layers.estates, RepairTolerances().detached_m)
+    found += _community_gaps(layers.communities, RepairTolerances().gap_width_m)
     estate_owner = community_of_estates(layers)
     found += _crossing(layers, estate_owner, crossing_tolerance_m2)
     found += _points_outside(layers, snap_tolerance_m)
@@ -89,7 +100,7 @@ def inspect_layers(layers, *, snap_tolerance_m: float = 30.0,
     found += _roads_and_facilities(layers)
     found += hidden_character_problems(layers)
     ordered = [p for p in found if p.severity == "error"] + [p for p in found if p.severity != "error"]
-    report = ValidationReport(tuple(ordered))
+    report = ValidationReport(tuple(ordered), tuple(repairs))
     log.info("inspected %r in %.1f s: %r", layers, time.perf_counter() - started, report)
     return report
 
@@ -147,29 +158,63 @@ def _overlaps(frame, role: str, tolerance_m2: float) -> list[Problem]:
     if frame is None or len(frame) < 2:
         return []
     geoms = frame.geometry.values
+    names = frame["name"].astype(str).tolist()
+    tolerances = RepairTolerances(overlap_m2=tolerance_m2)
+    out = []
+    for a, b, overlap in sorted(overlapping_pairs(geoms, tolerance_m2), key=lambda t: (t[0], t[1])):
+        small, large = (b, a) if geoms[a].area >= geoms[b].area else (a, b)
+        smaller = geoms[small].area
+        if is_nested(smaller, overlap, tolerances):
+            what = ("a phase inside its parent estate?" if role == "estates" else "a community inside another?")
+            message = f"lies {overlap / smaller:.0%} inside «{names[large]}» ({what}, {overlap:,.0f} m²)"
+            fix = ("--repair would make it a keep-together group with «" + names[large] + "»"
+                   if role == "estates" else "--repair would take its land out of «" + names[large] + "»")
+            out.append(Problem("error", role, names[small], message, fix,
+                               repair=RepairRule.NESTED_PHASE.value, area_m2=overlap))
+            continue
+        out.append(Problem("error", role, names[a],
+                           f"overlaps «{names[b]}» by {overlap:,.0f} m² ({overlap / smaller:.0%} of the smaller one)",
+                           "fix the boundaries so that each place belongs to one " +
+                           ("estate" if role == "estates" else "community") +
+                           f"; --repair would give the overlap to the larger one, «{names[large]}»",
+                           repair=RepairRule.OVERLAP_TO_LARGER.value, area_m2=overlap))
     left, right = STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
-    left, right = left[keep], right[keep]
-    if not len(left):
-        return []
-    area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-    out = []
-    small = 0
-    for a, b, overlap in zip(left, right, area):
-        if overlap > tolerance_m2:
-            smaller = min(geoms[a].area, geoms[b].area)
-            out.append(Problem("error", role, str(frame["name"].iloc[a]),
-                               f"overlaps «{frame['name'].iloc[b]}» by {overlap:,.0f} m² "
-                               f"({overlap / smaller:.0%} of the smaller one)",
-                               "fix the boundaries so that each place belongs to one " +
-                               ("estate" if role == "estates" else "community")))
-        elif overlap > 0.01:
-            small += 1
+    area = shapely.area(shapely.intersection(geoms[left[keep]], geoms[right[keep]]))
+    small = int(np.sum((area > 0.01) & (area <= tolerance_m2)))
     if small:
         out.append(Problem("warning", role, None, f"{small} small overlap(s) under {tolerance_m2:g} m² between "
                            f"{role} (digitising noise): the later feature is clipped",
                            "nothing to do; snap the boundaries in the source when convenient"))
     return out
+
+
+def _detached_estates(estates, detached_m: float) -> list[Problem]:
+    """Estates drawn as pieces far apart: one unit would put one new community in two places."""
+    out = []
+    for name, geom in zip(estates["name"].astype(str), estates.geometry.values):
+        _, others, farthest = detached_pieces(geom, detached_m)
+        if others:
+            out.append(Problem("error", "estates", name,
+                               f"is drawn as {len(others) + 1} pieces up to {farthest:,.0f} m apart "
+                               f"({sum(p.area for p in others):,.0f} m² away from its largest piece)",
+                               "split it into one estate per piece (e.g. 一期/二期, with a shared group to keep "
+                               "them together), or --repair would keep the largest piece as the estate and "
+                               "count the other pieces as ordinary land",
+                               repair=RepairRule.DETACHED_PART.value, area_m2=sum(p.area for p in others)))
+    return out
+
+
+def _community_gaps(communities, width_m: float) -> list[Problem]:
+    gaps = community_gaps(communities.geometry.values, width_m)
+    if not gaps:
+        return []
+    area = sum(g.area for g in gaps)
+    return [Problem("warning", "communities", None,
+                    f"{len(gaps)} gap(s) narrower than {width_m:g} m between communities ({area:,.0f} m² in all): "
+                    "people there are counted only within the snap tolerance",
+                    "--repair would close them, each neighbour taking the part nearest to it",
+                    repair=RepairRule.GAP_CLOSED.value, area_m2=area)]
 
 
 def _crossing(layers, owner: np.ndarray, tolerance_m2: float) -> list[Problem]:

@@ -15,8 +15,11 @@ from shapely.ops import polylabel
 
 log = logging.getLogger(__name__)
 
-# Gaps between input units thinner than this leave pinholes in a dissolved community: drop them.
+# Gaps between input units thinner than this leave pinholes in a dissolved community: drop them (and
+# crumbs under it, which are no land to draw).
 _PINHOLE_AREA_M2 = 1.0
+# Units of one community closer than this are drawn joined (the verifier closes the same gaps).
+_CLOSE_M = 1.0
 
 
 def estate_key(value: object) -> str | None:
@@ -35,7 +38,12 @@ def clean_union(geometries: gpd.GeoSeries | list[BaseGeometry]) -> BaseGeometry:
     for polygon in polygons:
         parts.extend(polygon.geoms if isinstance(polygon, MultiPolygon) else [polygon])
     cleaned = [Polygon(p.exterior, [h for h in p.interiors if Polygon(h).area >= _PINHOLE_AREA_M2])
-               for p in parts if p.area > 0]
+               for p in parts if p.area >= _PINHOLE_AREA_M2]
+    if len(cleaned) > 1:  # pieces under a metre apart are one piece: close the hairline between them
+        # round joins: pieces touching at a corner keep a neck after the closing (mitre would reopen it)
+        closed = shapely.buffer(shapely.buffer(MultiPolygon(cleaned), _CLOSE_M / 2), -_CLOSE_M / 2)
+        if len(getattr(closed, "geoms", [closed])) < len(cleaned):
+            return clean_union([closed])
     if not cleaned:
         return Polygon()
     return cleaned[0] if len(cleaned) == 1 else MultiPolygon(sorted(cleaned, key=lambda p: -p.area))
@@ -72,15 +80,21 @@ def estate_districts(units: gpd.GeoDataFrame) -> dict[str, int]:
 
 def dissolve_communities(units: gpd.GeoDataFrame, *, district_names: Mapping[int, str],
                          estates: gpd.GeoDataFrame,
-                         facilities: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+                         facilities: gpd.GeoDataFrame | None,
+                         joins: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """One row per district (sorted): district, name, population, households, estate_ids, estates
     (names, most populous first), estate_count, other_units, facilities, unit_count, area_km2,
-    perimeter_m, polsby_popper, label_x, label_y, geometry (units' CRS)."""
+    perimeter_m, polsby_popper, label_x, label_y, geometry (units' CRS). ``joins`` (district, geometry):
+    land drawn into a district to join its units across a recorded gap."""
     estate_names = {estate_key(k): str(v) for k, v in zip(estates["estate_id"], estates["name"])}
+    extra: dict[int, list[BaseGeometry]] = {}
+    if joins is not None:
+        for d, land in zip(joins["district"].astype(int), joins.geometry):
+            extra.setdefault(int(d), []).append(land)
     rows = []
     for district, part in units.groupby("district", sort=True):
         district = int(district)
-        geometry = clean_union(part.geometry)
+        geometry = clean_union(list(part.geometry) + extra.get(district, []))
         keyed = part.assign(_estate=part["estate_id"].map(estate_key))
         in_estates = keyed.dropna(subset=["_estate"])
         estate_rows = (in_estates.groupby("_estate", sort=True)

@@ -17,6 +17,8 @@ class Proposal:
     gap, runtime_s, backend, solver_version, minimum_proven, objective_name, centres).
     ``compliance``: rows {district, profile, rule, required, present, ok, note} computed by the caller.
     ``metrics``: option-level numbers for the side-by-side table (balance, estates moved, ...).
+    ``joins``: land a new community includes to join its units across a recorded gap (district,
+    geometry, units' CRS), or None: the dissolved community is drawn with it, as one piece.
     """
 
     label: str
@@ -25,6 +27,7 @@ class Proposal:
     certificate: Mapping[str, Any]
     compliance: Sequence[Mapping[str, Any]] = ()
     metrics: Mapping[str, Any] = field(default_factory=dict)
+    joins: gpd.GeoDataFrame | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +38,7 @@ class Context:
     population, households, geometry. ``roads``: name, kind ('road' | 'river'), geometry, or None.
     ``facilities``: name, area_m2, geometry, or None. ``totals``: population_in, households_in,
     population_out, households_out. ``provenance``: inputs, checksums, CRS, conversions, versions.
+    ``repairs``: what ``--repair`` changed in the input, rows {layer, features, rule, area_m2, description}.
     """
 
     community_name: str
@@ -46,3 +50,4 @@ class Context:
     totals: Mapping[str, float]
     provenance: Mapping[str, Any] = field(default_factory=dict)
     profiles: Sequence[Mapping[str, Any]] = ()
+    repairs: Sequence[Mapping[str, Any]] = ()

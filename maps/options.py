@@ -79,7 +79,9 @@ def build_views(proposals: Sequence[Proposal], context: Context) -> list[OptionV
         units = proposal.units.to_crs(crs).copy()
         units["district"] = pd.to_numeric(units["district"]).astype(int)
         names = {int(k): str(v) for k, v in proposal.district_names.items()}
-        communities = dissolve_communities(units, district_names=names, estates=estates, facilities=facilities)
+        joins = proposal.joins.to_crs(crs) if proposal.joins is not None else None
+        communities = dissolve_communities(units, district_names=names, estates=estates, facilities=facilities,
+                                           joins=joins)
         names = dict(zip(communities["district"].astype(int), communities["name"]))
         units["district_name"] = units["district"].map(names)
         colours = district_colours(communities["district"].astype(int).tolist(),

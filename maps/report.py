@@ -49,6 +49,9 @@ def render_report(views: Sequence[OptionView], context: Context, *,
         "options": [_option_section(view, context, font_path) for view in views],
         "profiles": [_profile_row(p) for p in context.profiles],
         "provenance": _flatten(context.provenance),
+        "repairs": [{"layer": str(r.get("layer", "")), "features": "、".join(map(str, r.get("features", ()))),
+                     "rule": str(r.get("description") or r.get("rule", "")),
+                     "area_m2": count(float(r.get("area_m2") or 0.0))} for r in context.repairs],
     }
     return render("report.html", **values)
 

@@ -152,6 +152,10 @@ def _add_layer_options(parser: argparse.ArgumentParser) -> None:
     layers.add_argument("--datum", action="append", default=[], metavar="LAYER=DATUM",
                         help="declare a layer's datum: wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)")
     layers.add_argument("--encoding", help="text encoding of shapefiles/CSV (default: detected)")
+    layers.add_argument("--repair", action="store_true", default=None,
+                        help="apply the documented repairs (phases nested in their parent estate kept together, "
+                             "overlaps to the larger feature, gaps closed, invalid polygons made valid, detached "
+                             "pieces); each is listed by inspect and recorded in run.json and the report")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -183,7 +187,7 @@ def config_from_args(args: argparse.Namespace, base: SplitConfig | None = None) 
     overrides = {k: (str(Path(v).resolve()) if v else None) for k, v in overrides.items()}
     for name in ("community", "profile", "cap", "floor", "districts", "objective", "options", "backend",
                  "time_limit_s", "seed", "grid_size_m", "require_facility", "basemap", "shapefile", "out",
-                 "encoding"):
+                 "encoding", "repair"):
         overrides[name] = getattr(args, name, None)
     if overrides.get("out"):
         overrides["out"] = str(Path(overrides["out"]).resolve())
@@ -256,18 +260,23 @@ def _print_summary(result: Any) -> None:
 
 def _run_inspect(args: argparse.Namespace) -> int:
     import boundaries
-    from redistrict.pipeline import load_inputs
+    from redistrict.pipeline import inspect_inputs
 
     config = config_from_args(args)
-    layers = load_inputs(config)
-    report = boundaries.inspect_layers(layers)
+    layers, report = inspect_inputs(config)
     for problem in report.problems:
         print(visible(problem))
+    for repair in report.repairs:
+        print(visible(repair))
     totals = boundaries.community_totals(layers)
     for row in totals.itertuples():
         print(visible(f"{row.name}: {row.population:,.0f} residents, {row.households:,.0f} households, "
                       f"{row.estates} estates"))
-    print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    repaired = f", {len(report.repairs)} repair(s)" if config.repair else ""
+    print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s){repaired}")
+    fixable = [p for p in report.errors if p.repair is not None]
+    if fixable and not config.repair:
+        print(f"--repair would fix {len(fixable)} of these errors (see the hints)")
     if args.json_path:
         payload = report.to_dict() | {"communities": json.loads(totals.to_json(orient="records", force_ascii=False))}
         Path(args.json_path).write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -41,6 +41,7 @@ class SplitConfig:
     require_facility: bool = False
     basemap: str | None = None
     shapefile: bool = False
+    repair: bool = False
     out: str = "redistrict-out"
 
     def with_overrides(self, **overrides: Any) -> "SplitConfig":
@@ -62,7 +63,8 @@ class SplitConfig:
                                  ("cap", self.cap), ("floor", self.floor), ("districts", self.districts),
                                  ("objective", self.objective), ("options", self.options),
                                  ("grid_size_m", self.grid_size_m),
-                                 ("require_facility", self.require_facility)) if v is not None}
+                                 ("require_facility", self.require_facility), ("repair", self.repair))
+               if v is not None}
         scenario: dict[str, Any] = {
             "inputs": dict(self.inputs),
             "fields": {k: dict(v) for k, v in self.fields.items()},
@@ -100,7 +102,7 @@ def load_scenario(path: str | Path) -> SplitConfig:
 
 _SECTIONS = {"inputs", "fields", "crs", "datum", "encoding", "run", "solver", "output"}
 _RUN_KEYS = {"community", "profile", "cap", "floor", "districts", "objective", "options", "grid_size_m",
-             "require_facility"}
+             "require_facility", "repair"}
 _SOLVER_KEYS = {"backend", "time_limit_s", "seed"}
 _OUTPUT_KEYS = {"out", "basemap", "shapefile"}
 
@@ -158,6 +160,8 @@ def validate_config(config: SplitConfig) -> SplitConfig:
         value = getattr(config, name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
             problems.append(f"{name} must be a positive number, got {value!r}")
+    if not isinstance(config.repair, bool):
+        problems.append(f"repair must be true or false, got {config.repair!r}")
     if not isinstance(config.options, int) or isinstance(config.options, bool) or config.options < 1:
         problems.append(f"options must be a whole number ≥ 1, got {config.options!r}")
     if config.cap is not None and config.floor is not None and config.floor >= config.cap:

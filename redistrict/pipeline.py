@@ -119,10 +119,19 @@ def make_spec(config: SplitConfig, profile: Profile, *, time_limit_s: float | No
     )
 
 
-def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.ValidationReport]:
-    """Read the layers and refuse them, naming every problem, when they hold errors."""
+def inspect_inputs(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.ValidationReport]:
+    """Read the layers, apply the documented repairs when ``--repair`` asks for them, and check them."""
     layers = load_inputs(config)
-    report = boundaries.inspect_layers(layers)
+    repairs: tuple[boundaries.Repair, ...] = ()
+    if config.repair:
+        repaired = boundaries.repair_layers(layers)
+        layers, repairs = repaired.layers, repaired.repairs
+    return layers, boundaries.inspect_layers(layers, repairs=repairs)
+
+
+def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.ValidationReport]:
+    """Read (and with ``--repair`` repair) the layers; refuse them, naming every problem, when they hold errors."""
+    layers, report = inspect_inputs(config)
     for problem in report.warnings:
         log.warning("%s", problem)
     report.raise_for_errors()
@@ -187,10 +196,13 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
             totals=totals,
             provenance=provenance.summary(layers, config, profile, units),
             profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
+            repairs=[r.to_dict() for r in report.repairs],
         )
+        strips = boundaries.crossing_strips(units.frame, graph)
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
                                    certificate=o.plan.to_dict() | {"assignment": None},
-                                   compliance=o.compliance, metrics=o.metrics) for o in options]
+                                   compliance=o.compliance, metrics=o.metrics,
+                                   joins=_joins(strips, o.plan.assignment, layers.crs)) for o in options]
         # the Tianditu key is the user's secret: taken from the environment, never written to run.json
         files = dict(maps.write_outputs(staging, proposals, context, basemap=config.basemap,
                                         tianditu_key=os.environ.get("TIANDITU_KEY"),
@@ -228,7 +240,9 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
                 break
             error = InfeasibleError if plan.status == "infeasible" else NoSolutionError
             raise error("; ".join(plan.reasons) or f"solver status {plan.status}")
-        violations = solver.verify(graph, option_spec, plan.assignment)
+        # the graph and the map both: a plan connected only through the graph is never written
+        violations = (solver.verify(graph, option_spec, plan.assignment)
+                      or boundaries.check_one_piece(frame, plan.assignment, graph))
         if violations:
             raise RuntimeError("the solver returned a plan that fails verification (a bug, please report): "
                                + "; ".join(violations))
@@ -294,6 +308,14 @@ def _estates_of(layers: boundaries.Layers, units: boundaries.Units) -> gpd.GeoDa
     estates["population"] = estates["estate_id"].map(counts["population"])
     estates["households"] = estates["estate_id"].map(counts["households"])
     return estates
+
+
+def _joins(strips, assignment: Mapping[str, int], crs) -> gpd.GeoDataFrame | None:
+    """The crossing land inside each new community (drawn into it so that it is one piece)."""
+    inside = [(assignment[u], land) for u, v, land in strips if assignment[u] == assignment[v]]
+    if not inside:
+        return None
+    return gpd.GeoDataFrame({"district": [int(d) for d, _ in inside]}, geometry=[g for _, g in inside], crs=crs)
 
 
 def _lap(start: float) -> float:

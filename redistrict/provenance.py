@@ -70,9 +70,14 @@ def run_record(*, config: SplitConfig, profile: Profile, layers: boundaries.Laye
         "crs": layers.crs.to_string(),
         "notes": list(layers.notes),
         "validation": report.to_dict(),
+        "repairs": [r.to_dict() for r in report.repairs],
         "community": {"id": units.community_id, "name": units.community_name},
         "units": {"count": len(units.frame), "estates": int((units.frame["kind"] == "estate").sum()),
                   "edges": graph.number_of_edges(), "bridges": list(graph.graph.get("bridges", [])),
+                  # neighbours across a gap rather than a shared boundary, e.g. "gap 3 m"
+                  "crossings": [{"u": u, "v": v, "gap_m": d["gap_m"], "label": boundaries.crossing_label(d)}
+                                for u, v, d in sorted(graph.edges(data=True))
+                                if d.get("gap_m") and not d.get("bridge")],
                   "points_moved": [dict(m) for m in units.reassigned]},
         "totals": dict(totals),
         "population_conserved": conserved(totals),

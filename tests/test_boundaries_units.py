@@ -106,17 +106,17 @@ def test_without_roads_the_land_is_cut_by_an_aligned_grid_in_reading_order():
     assert len(coarse.frame) == 1 and coarse.frame["population"].iloc[0] == 10
 
 
-def test_a_thin_gap_between_estates_is_merged_and_keeps_its_people():
+def test_a_thin_gap_between_estates_is_halved_between_them_and_keeps_its_people():
     #  +---------+-+---------+
-    #  |    A    | |    B    |   a 1 m gap (100 m²) between A and B, with 9 people in it
+    #  |    A    | |    B    |   a 1 m gap (100 m²) between A and B, with 9 people in it on its midline
     #  +---------+-+---------+
     layers = layers_of([("窄社区", box(0, 0, 201, 100))], [("甲苑", box(0, 0, 100, 100)), ("乙苑", box(101, 0, 201, 100))],
                        [((50, 50), 10), ((100.5, 50), 9), ((150, 50), 20)])
     units = build_units(layers, "窄社区", grid_size_m=1000)
     assert units.frame["kind"].tolist() == ["estate", "estate"]
-    assert units.frame["population"].tolist() == [19, 20]       # tie on shared length: the first estate
-    assert units.frame["area_m2"].tolist() == [10100.0, 10000.0]
-    assert any("1 sliver(s) under 2,000 m² merged" in note for note in units.notes)
+    assert units.frame["population"].tolist() == [19, 20]       # on the midline: the first estate
+    assert units.frame["area_m2"].tolist() == [10050.0, 10050.0]
+    assert any("1 strip(s) of land narrower than 10 m (100 m²) shared" in note for note in units.notes)
     assert_tiles(units)
 
 

@@ -185,14 +185,16 @@ def test_every_problem_is_reported_at_once_and_as_json():
     assert "蝴蝶苑" in report.to_json()  # Chinese kept readable
     with pytest.raises(InputError) as caught:
         report.raise_for_errors()
-    assert len(caught.value.problems) == len(report.errors)
+    assert caught.value.problems[:-1] == list(report.errors)  # then one line: what --repair would fix
+    assert "--repair would fix 2 of these 4 error(s)" in str(caught.value.problems[-1])
     assert isinstance(caught.value, ValueError)
     assert repr(report).startswith("<ValidationReport:")
 
 
 def test_empty_report_is_ok():
     report = ValidationReport(())
-    assert report.ok and report.to_dict() == {"ok": True, "errors": 0, "warnings": 0, "problems": []}
+    assert report.ok and report.to_dict() == {"ok": True, "errors": 0, "warnings": 0, "problems": [],
+                                                 "repairs": []}
     report.raise_for_errors()
 
 
