@@ -17,6 +17,7 @@ class Proposal:
     gap, runtime_s, backend, solver_version, minimum_proven, objective_name, centres).
     ``compliance``: rows {district, profile, rule, required, present, ok, note} computed by the caller.
     ``metrics``: option-level numbers for the side-by-side table (balance, estates moved, ...).
+    ``district_notes``: {district: text} for the communities that need a word (plan.geojson ``note``).
     """
 
     label: str
@@ -25,6 +26,7 @@ class Proposal:
     certificate: Mapping[str, Any]
     compliance: Sequence[Mapping[str, Any]] = ()
     metrics: Mapping[str, Any] = field(default_factory=dict)
+    district_notes: Mapping[int, str] = field(default_factory=dict)  # e.g. why a community exceeds the cap
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -16,7 +16,7 @@ import networkx as nx
 import boundaries
 import maps
 import solver
-from redistrict import provenance
+from redistrict import estate_division, large_estates, provenance
 from redistrict.config import SplitConfig
 from redistrict.errors import InfeasibleError, NoSolutionError, UsageError
 from maps.wording import option_title
@@ -40,6 +40,8 @@ class Option:
     stats: Sequence[Mapping[str, Any]]
     compliance: Sequence[Mapping[str, Any]]
     metrics: Mapping[str, Any]
+    notes: Mapping[int, str] = field(default_factory=dict)        # {district: why it breaks a rule, etc.}
+    exceptions: tuple[Mapping[str, Any], ...] = ()                # communities above the cap by the rule
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,16 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     say(f"{len(units.frame)} units ({int((units.frame['kind'] == 'estate').sum())} estates), "
         f"{graph.number_of_edges()} adjacencies")
 
+    # estates above the cap: divided now (--split-large-estates), or communities of their own when solving
+    large = large_estates.find_large_estates(graph, make_spec(config, profile))
+    divisions: tuple[estate_division.Division, ...] = ()
+    if large and config.split_large_estates:
+        divided = estate_division.divide_large_estates(layers, units, make_spec(config, profile), large,
+                                                       progress=say)
+        layers, units, graph, divisions, large = divided.layers, divided.units, divided.graph, divided.divisions, []
     start = time.perf_counter()
-    options = solve_options(graph, units.frame, layers, config, profile, progress=say)
+    options = solve_options(graph, units.frame, layers, config, profile, progress=say, large=large)
+    options = [estate_division.annotate(option, divisions, profile.name) for option in options]
     timings["solve_s"] = _lap(start)
 
     totals = {
@@ -189,7 +199,7 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
             profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
         )
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
-                                   certificate=o.plan.to_dict() | {"assignment": None},
+                                   certificate=o.plan.to_dict() | {"assignment": None}, district_notes=o.notes,
                                    compliance=o.compliance, metrics=o.metrics) for o in options]
         # the Tianditu key is the user's secret: taken from the environment, never written to run.json
         files = dict(maps.write_outputs(staging, proposals, context, basemap=config.basemap,
@@ -200,6 +210,7 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         run = provenance.run_record(config=config, profile=profile, layers=layers, units=units,
                                     graph=graph, options=options, totals=totals, timings=timings,
                                     report=report)
+        run["large_estates"] = large_estates.record(config.split_large_estates, options[0].exceptions, divisions)
         (staging / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
     out_dir = Path(config.out).resolve()
     files = {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
@@ -209,9 +220,16 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
 
 
 def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.Layers, config: SplitConfig,
-                  profile: Profile, *, progress: Progress) -> list[Option]:
-    """Solve for the requested number of genuinely different options; each one is verified here."""
+                  profile: Profile, *, progress: Progress,
+                  large: Sequence[large_estates.LargeEstate] = ()) -> list[Option]:
+    """Solve for the requested number of genuinely different options; each one is verified here.
+
+    ``large``: estates above the cap, each made a community of its own (see ``large_estates``)."""
     spec = make_spec(config, profile)
+    if large:
+        combined = large_estates.solve_around(graph, spec, large, options=config.options, progress=progress)
+        return [large_estates.annotate(_describe_option(i, c.plan, graph, frame, layers, profile), c, profile.name)
+                for i, c in enumerate(combined)]
     reasons = solver.precheck(graph, spec)
     if reasons:
         raise InfeasibleError("no plan can satisfy the rules:\n" + "\n".join(f"  - {r}" for r in reasons))
