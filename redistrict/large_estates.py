@@ -4,7 +4,8 @@ divided along their buildings or phases (``--split-large-estates``, see ``estate
 The default rule, in full:
 
 1. An estate (or a keep-together group of phases) whose size alone is above the cap becomes a new
-   community of its own: an exception to the size rule, reported with its numbers.
+   community of its own: an exception to the size rule, reported with its numbers. A block of land (not
+   an estate) above the cap stays an error.
 2. The rest of the community is the unit graph without those estates. It may fall into several pieces
    (the estate was the only link between them); each piece is split on its own, into the fewest
    communities within the rules (``solver.solve`` with ``districts="auto"``).
@@ -58,9 +59,12 @@ class LargeEstate:
     def is_group(self) -> bool:
         return len(self.unit_ids) > 1
 
+    @property
+    def unit_zh(self) -> str:
+        return "户" if self.attr == "households" else "人"
+
     def excess_text(self) -> str:
-        unit = "户" if self.attr == "households" else "人"
-        return f"{self.name} {self.size:,.0f} {unit} > {self.cap:,.0f}"
+        return f"{self.name} {self.size:,.0f} {self.unit_zh} > {self.cap:,.0f}"
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class SizeException:
         text = f"{self.estate.excess_text()}：单独成立社区，超出规模上限的例外"
         if self.joined_units:
             text += (f"；其余部分中不足以单独成立社区的 {len(self.joined_units)} 个单元"
-                     f"（{self.joined_size:,.0f}）并入本社区")
+                     f"（{self.joined_size:,.0f} {self.estate.unit_zh}）并入本社区")
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,10 +102,15 @@ class CombinedPlan:
 
 
 def find_large_estates(graph: nx.Graph, spec: solver.Spec) -> list[LargeEstate]:
-    """Estates (single units, or keep-together groups of several units) whose size alone exceeds the cap."""
+    """Estates (single units, or keep-together groups of several units) whose size alone exceeds the cap.
+
+    Only estates: a block of land above the cap is no community anyone planned, so it stays an error (a
+    finer ``--grid-size`` or better population data is the fix)."""
     attr, cap = spec.population_attr, float(spec.max_population)
     groups: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
+        if data.get("kind") != "estate":
+            continue
         label = group_label(data, spec.group_attr)
         if label is not None:
             groups.setdefault(label, []).append(str(node))
@@ -112,7 +121,8 @@ def find_large_estates(graph: nx.Graph, spec: solver.Spec) -> list[LargeEstate]:
             found.append(_large(graph, label, sorted(members), attr, cap))
             in_large_group.update(members)
     for node, data in sorted(graph.nodes(data=True), key=lambda item: str(item[0])):
-        if str(node) not in in_large_group and float(data.get(attr) or 0.0) > cap + 1e-9:
+        if (data.get("kind") == "estate" and str(node) not in in_large_group
+                and float(data.get(attr) or 0.0) > cap + 1e-9):
             found.append(_large(graph, str(data.get("name") or node), [str(node)], attr, cap))
     return found
 
