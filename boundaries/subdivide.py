@@ -94,6 +94,8 @@ def _assemble(clipped: list, sites: np.ndarray) -> tuple[list, np.ndarray]:
     pieces, site_of_piece = [], []
     for site, region in enumerate(clipped):
         for piece in shapely.get_parts(region):
+            if piece.is_empty or piece.area <= 0.0:
+                continue
             pieces.append(piece)
             site_of_piece.append(site)
     pieces_arr = np.array(pieces, dtype=object)

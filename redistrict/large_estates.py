@@ -147,9 +147,9 @@ def solve_around(graph: nx.Graph, spec: solver.Spec, large: Sequence[LargeEstate
     taken = {u for estate in large for u in estate.unit_ids}
     for estate in large:
         if not nx.is_connected(graph.subgraph(estate.unit_ids)):
-            raise InfeasibleError(f"{estate.name} ({estate.excess_text()}) would be a community of its own, but its "
-                                  f"parts {', '.join(estate.unit_ids)} do not touch; connect them or run with "
-                                  "--split-large-estates")
+            raise InfeasibleError(f"{estate.excess_text()}: above the cap, it would be a community of its own, but "
+                                  f"its parts {', '.join(estate.unit_ids)} do not touch; connect them or run "
+                                  "with --split-large-estates")
     rest = graph.subgraph([n for n in graph.nodes if str(n) not in taken])
     pieces = sorted((sorted(map(str, c)) for c in nx.connected_components(rest)), key=lambda c: c[0])
     floor = spec.min_population or 0.0
