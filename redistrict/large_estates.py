@@ -300,7 +300,9 @@ def _verify_whole(graph: nx.Graph, spec: solver.Spec, assignment: Mapping[str, i
     """The combined plan on the whole graph: the verifier with the cap lifted to the largest exception
     community and no floor, then the cap and floor on every other community, and each exception whole."""
     largest = max([e.size for e in exceptions] + [spec.max_population])
-    whole = replace(spec, max_population=largest, min_population=None, districts="auto", distinct_from=())
+    # facilities: each piece was verified for them; an exception community is what the rule makes it
+    whole = replace(spec, max_population=largest, min_population=None, districts="auto", distinct_from=(),
+                    require_facility=False)
     problems = solver.verify(graph, whole, assignment)
     excepted = {e.district for e in exceptions}
     sizes: dict[int, float] = {}

@@ -27,6 +27,7 @@ from shapely.geometry import Point, box
 
 from boundaries_fixtures import CRS, shifted, write_layers
 from plan_invariants import check_plan_files
+import solver
 from redistrict.cli import main
 
 HOUSEHOLDS = {"A": 1400, "B": 1300, "C": 1200, "L": 4215, "D": 300, "E": 400}
@@ -91,10 +92,13 @@ def district_sizes(units: gpd.GeoDataFrame, attr: str) -> pd.Series:
 
 
 def test_by_default_the_large_estate_is_a_community_of_its_own(tmp_path, capsys):
-    result, out = split(tmp_path, row_layers(), capsys, "--profile", "national-2026")
+    result, out = split(tmp_path, row_layers(), capsys, "--profile", "national-2026", "--options", "2")
     assert result.returncode == 0, result.stderr
     record = read_run(out)
     [exception] = record["large_estates"]["exceptions"]
+    # the second option re-splits A–C differently; both keep the exception community
+    first, second = ({u: d for u, d in o["plan"]["assignment"].items()} for o in record["options"])
+    assert first != second and all(o["metrics"]["size_exceptions"] for o in record["options"])
     assert record["large_estates"]["rule"] == "separate"
     assert exception["estate"] == "时代雅苑" and exception["size"] == 4215 and exception["cap"] == 3000
     # D–E (700 households) is below the floor of 1,000: it joins 时代雅苑's community
@@ -194,3 +198,19 @@ def test_phases_of_one_estate_are_divided_along_the_phases(tmp_path):
     # the estates layer (map, report) shows the parts instead of the phases
     assert set(divided.layers.estates["name"]) >= {"时代雅苑（一区）", "时代雅苑（二区）"}
     assert not set(divided.layers.estates["name"]) & {"时代雅苑一期", "时代雅苑二期"}
+
+
+def test_the_combined_plan_is_optimal_only_when_every_piece_is():
+    from redistrict.large_estates import _combined_plan
+
+    def plan(status: str, objective: float, bound: float) -> solver.Plan:
+        return solver.Plan(assignment={}, districts=1, status=status, objective=objective, bound=bound,
+                           gap=(objective - bound) / objective, runtime_s=1.0, backend="highs",
+                           solver_version="1", objective_name="inertia", minimum_proven=True)
+
+    spec = solver.Spec(max_population=3000)
+    both = _combined_plan([plan("optimal", 10.0, 10.0), plan("optimal", 5.0, 5.0)], {}, {}, districts=3, spec=spec)
+    assert (both.status, both.objective, both.gap) == ("optimal", 15.0, 0.0)
+    one = _combined_plan([plan("optimal", 10.0, 10.0), plan("feasible", 10.0, 5.0)], {}, {}, districts=3, spec=spec)
+    assert (one.status, one.objective, one.bound) == ("feasible", 20.0, 15.0)
+    assert one.gap == pytest.approx(0.25)
