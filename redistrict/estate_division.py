@@ -28,7 +28,7 @@ import solver
 from boundaries.subdivide import building_cells, facilities_in, points_of_unit, reading_order
 from maps.wording import ordinal_zh
 from redistrict.errors import InfeasibleError, NoSolutionError
-from redistrict.large_estates import LargeEstate
+from redistrict.large_estates import LargeEstate, find_large_estates
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +76,24 @@ class Division:
 
 @dataclass(frozen=True, eq=False)
 class Divided:
-    """The community after division: layers (estates layer with the parts), units and graph."""
+    """The community after division: layers (estates layer with the parts), units and graph; ``large``:
+    the estates above the cap left whole (to become communities of their own)."""
 
     layers: boundaries.Layers
     units: boundaries.Units
     graph: nx.Graph
-    divisions: tuple[Division, ...]
+    divisions: tuple[Division, ...] = ()
+    large: tuple[LargeEstate, ...] = ()
+
+
+def apply_rule(layers: boundaries.Layers, units: boundaries.Units, graph: nx.Graph, spec: solver.Spec, *,
+               divide: bool, progress: Progress) -> Divided:
+    """Find the estates above the cap; divide them now when ``divide`` (--split-large-estates), else pass
+    them on whole (``large_estates.solve_around`` makes each a community of its own)."""
+    large = find_large_estates(graph, spec)
+    if large and divide:
+        return divide_large_estates(layers, units, spec, large, progress=progress)
+    return Divided(layers=layers, units=units, graph=graph, large=tuple(large))
 
 
 def divide_large_estates(layers: boundaries.Layers, units: boundaries.Units, spec: solver.Spec,

@@ -152,42 +152,56 @@ def solve_around(graph: nx.Graph, spec: solver.Spec, large: Sequence[LargeEstate
                                   "with --split-large-estates")
     rest = graph.subgraph([n for n in graph.nodes if str(n) not in taken])
     pieces = sorted((sorted(map(str, c)) for c in nx.connected_components(rest)), key=lambda c: c[0])
+    joined, solvable = _join_small_pieces(graph, spec, large, pieces, progress)
+    piece_spec = replace(spec, districts=_piece_districts(spec, len(solvable), len(large)), distinct_from=())
+    best = [_solve_piece(graph, piece, piece_spec, number, len(solvable), progress)
+            for number, piece in enumerate(solvable, start=1)]
+    combined = [_combine(graph, spec, large, joined, solvable, best)]
+    for plans in _alternatives(graph, piece_spec, solvable, best, wanted=options - 1):
+        combined.append(_combine(graph, spec, large, joined, solvable, plans))
+    # ranked best first on the objective, as the pipeline ranks options; ties keep solve order
+    combined.sort(key=lambda c: (c.plan.objective is None, c.plan.objective or 0.0))
+    return combined
+
+
+def _alternatives(graph: nx.Graph, spec: solver.Spec, pieces: Sequence[list[str]], best: Sequence[solver.Plan],
+                  *, wanted: int) -> list[list[solver.Plan]]:
+    """Up to ``wanted`` more sets of piece plans: the piece with the most communities solved again, each time
+    different from its earlier plans, the other pieces as in ``best``."""
+    varied = max(range(len(pieces)), key=lambda i: (best[i].districts, -i), default=None)
+    if wanted > 0 and (varied is None or best[varied].districts < 2):
+        log.warning("only 1 option: no piece of the rest can be split another way")
+        return []
+    found: list[list[solver.Plan]] = []
+    earlier = [best[varied].assignment] if varied is not None else []
+    while len(found) < wanted:
+        again = replace(spec, distinct_from=tuple(earlier), districts=best[varied].districts)
+        plan = solver.solve(graph.subgraph(pieces[varied]).copy(), again)
+        if plan.status in ("infeasible", "no-solution"):
+            log.warning("only %d different option(s) found: %s", len(found) + 1, "; ".join(plan.reasons))
+            break
+        _verify_piece(graph, pieces[varied], again, plan)
+        earlier.append(plan.assignment)
+        found.append([plan if i == varied else p for i, p in enumerate(best)])
+    return found
+
+
+def _join_small_pieces(graph: nx.Graph, spec: solver.Spec, large: Sequence[LargeEstate],
+                       pieces: Sequence[list[str]], progress: Progress) -> tuple[dict[int, list[str]], list[list[str]]]:
+    """({large estate index: units joining its community}, pieces to solve): rule 3 of the module docs."""
     floor = spec.min_population or 0.0
     joined: dict[int, list[str]] = {i: [] for i in range(len(large))}
     solvable: list[list[str]] = []
     for piece in pieces:
         size = _total(graph, piece, spec.population_attr)
-        if size < floor - 1e-9 or size <= 0.0:
-            host = _host(graph, piece, large)
-            if host is not None:
-                joined[host] += piece
-                progress(f"a piece of {len(piece)} unit(s) with {size:,.0f} {spec.population_attr} cannot be a "
-                         f"community on its own; it joins {large[host].name}")
-                continue
-        solvable.append(piece)
-    piece_spec = replace(spec, districts=_piece_districts(spec, len(solvable), len(large)), distinct_from=())
-    plans_per_piece = [[_solve_piece(graph, piece, piece_spec, number, len(solvable), progress)]
-                       for number, piece in enumerate(solvable, start=1)]
-    combined = [_combine(graph, spec, large, joined, solvable, [plans[0] for plans in plans_per_piece])]
-    varied = max(range(len(solvable)), key=lambda i: (plans_per_piece[i][0].districts, -i), default=None)
-    while len(combined) < options:
-        if varied is None or plans_per_piece[varied][0].districts < 2:
-            log.warning("only %d different option(s): no piece of the rest has another plan", len(combined))
-            break
-        earlier = tuple(p.assignment for p in plans_per_piece[varied])
-        again = replace(piece_spec, distinct_from=earlier, districts=plans_per_piece[varied][0].districts)
-        plan = solver.solve(graph.subgraph(solvable[varied]).copy(), again)
-        if plan.status in ("infeasible", "no-solution"):
-            log.warning("only %d different option(s) found: %s", len(combined), "; ".join(plan.reasons))
-            break
-        _verify_piece(graph, solvable[varied], again, plan)
-        plans_per_piece[varied].append(plan)
-        chosen = [plans[0] for plans in plans_per_piece]
-        chosen[varied] = plan
-        combined.append(_combine(graph, spec, large, joined, solvable, chosen))
-    # ranked best first on the objective, as the pipeline ranks options; ties keep solve order
-    combined.sort(key=lambda c: (c.plan.objective is None, c.plan.objective or 0.0))
-    return combined
+        host = _host(graph, piece, large) if size < floor - 1e-9 or size <= 0.0 else None
+        if host is None:
+            solvable.append(piece)
+            continue
+        joined[host] += piece
+        progress(f"a piece of {len(piece)} unit(s) with {size:,.0f} {spec.population_attr} cannot be a "
+                 f"community on its own; it joins {large[host].name}")
+    return joined, solvable
 
 
 def _piece_districts(spec: solver.Spec, pieces: int, exceptions: int) -> int | str:

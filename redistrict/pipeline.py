@@ -162,28 +162,19 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         f"{graph.number_of_edges()} adjacencies")
 
     # estates above the cap: divided now (--split-large-estates), or communities of their own when solving
-    large = large_estates.find_large_estates(graph, make_spec(config, profile))
-    divisions: tuple[estate_division.Division, ...] = ()
-    if large and config.split_large_estates:
-        divided = estate_division.divide_large_estates(layers, units, make_spec(config, profile), large,
-                                                       progress=say)
-        layers, units, graph, divisions, large = divided.layers, divided.units, divided.graph, divided.divisions, []
+    ruled = estate_division.apply_rule(layers, units, graph, make_spec(config, profile),
+                                       divide=config.split_large_estates, progress=say)
+    layers, units, graph = ruled.layers, ruled.units, ruled.graph
     start = time.perf_counter()
-    options = solve_options(graph, units.frame, layers, config, profile, progress=say, large=large)
-    options = [estate_division.annotate(option, divisions, profile.name) for option in options]
+    options = solve_options(graph, units.frame, layers, config, profile, progress=say, large=ruled.large)
+    options = [estate_division.annotate(option, ruled.divisions, profile.name) for option in options]
     timings["solve_s"] = _lap(start)
 
     totals = {
         "population_in": float(units.population_in), "households_in": float(units.households_in),
         "population_out": float(units.population_out), "households_out": float(units.households_out),
     }
-    for option in options:
-        # nothing silently lost: the new communities together hold exactly the people who came in
-        option_totals = totals | {"population_out": sum(r["population"] for r in option.stats),
-                                  "households_out": sum(r["households"] for r in option.stats)}
-        if not provenance.conserved(option_totals):
-            raise RuntimeError(f"{option.label}: population or households changed between input and plan "
-                               f"({option_totals}); a bug, please report")
+    _check_conserved(options, totals)
     start = time.perf_counter()
     with staged_output(config.out) as staging:
         context = maps.Context(
@@ -210,13 +201,24 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         run = provenance.run_record(config=config, profile=profile, layers=layers, units=units,
                                     graph=graph, options=options, totals=totals, timings=timings,
                                     report=report)
-        run["large_estates"] = large_estates.record(config.split_large_estates, options[0].exceptions, divisions)
+        run["large_estates"] = large_estates.record(config.split_large_estates, options[0].exceptions,
+                                                    ruled.divisions)
         (staging / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
     out_dir = Path(config.out).resolve()
     files = {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
         "run": out_dir / "run.json"}
     return SplitResult(out_dir=out_dir, community=units.community_name, options=tuple(options), files=files,
                        totals=totals, timings_s=timings)
+
+
+def _check_conserved(options: Sequence[Option], totals: Mapping[str, float]) -> None:
+    """Nothing silently lost: each option's new communities together hold exactly the people who came in."""
+    for option in options:
+        option_totals = dict(totals) | {"population_out": sum(r["population"] for r in option.stats),
+                                        "households_out": sum(r["households"] for r in option.stats)}
+        if not provenance.conserved(option_totals):
+            raise RuntimeError(f"{option.label}: population or households changed between input and plan "
+                               f"({option_totals}); a bug, please report")
 
 
 def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.Layers, config: SplitConfig,
