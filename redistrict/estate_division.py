@@ -27,7 +27,7 @@ import boundaries
 import solver
 from boundaries.subdivide import building_cells, facilities_in, points_of_unit, reading_order
 from maps.wording import ordinal_zh
-from redistrict.errors import InfeasibleError, NoSolutionError
+from redistrict.errors import InfeasibleError, NoSolutionError, UsageError
 from redistrict.large_estates import LargeEstate, find_large_estates
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def divide_large_estates(layers: boundaries.Layers, units: boundaries.Units, spe
     new_rows: list[gpd.GeoDataFrame] = []
     for estate in large:
         sub, method = _sub_units(layers, units, estate)
-        division, rows = _divide(layers, units, estate, sub, method, spec, progress=progress)
+        division, rows = _divide(units, estate, sub, method, spec, progress=progress)
         divisions.append(division)
         new_rows.append(rows)
     divided = {u for estate in large for u in estate.unit_ids}
@@ -111,7 +111,8 @@ def divide_large_estates(layers: boundaries.Layers, units: boundaries.Units, spe
     parts = pd.concat(new_rows, ignore_index=True)
     clash = sorted(set(parts["unit_id"]) & set(kept["unit_id"].astype(str)))
     if clash:
-        raise InfeasibleError(f"the parts' ids {', '.join(clash)} are already unit ids; rename those estates")
+        raise UsageError(f"the parts' ids {', '.join(clash)} are already ids of other estates; give the estates "
+                         "other ids (field estate_id)")
     new_frame = gpd.GeoDataFrame(pd.concat([kept, parts.reindex(columns=kept.columns)], ignore_index=True),
                                  geometry=frame.geometry.name, crs=frame.crs)
     for what in ("population", "households"):
@@ -123,6 +124,11 @@ def divide_large_estates(layers: boundaries.Layers, units: boundaries.Units, spe
     graph = boundaries.build_graph(new_frame, roads=layers.roads)
     return Divided(layers=replace(layers, estates=estates), units=replace(units, frame=new_frame), graph=graph,
                    divisions=tuple(divisions))
+
+
+# the unit columns a phase keeps when it becomes a sub-unit
+_COLUMNS = ("unit_id", "kind", "name", "population", "households", "estate_id", "group", "facility", "community",
+            "area_m2", "geometry")
 
 
 def _sub_units(layers: boundaries.Layers, units: boundaries.Units,
@@ -140,10 +146,6 @@ def _sub_units(layers: boundaries.Layers, units: boundaries.Units,
                 pieces.append(phase)
         return pd.concat(pieces, ignore_index=True), DivisionMethod.PHASES
     return _cells(layers, units, frame.loc[estate.unit_ids[0]], estate), DivisionMethod.BUILDINGS
-
-
-_COLUMNS = ("unit_id", "kind", "name", "population", "households", "estate_id", "group", "facility", "community",
-            "area_m2", "geometry")
 
 
 def _cells(layers: boundaries.Layers, units: boundaries.Units, row: pd.Series,
@@ -165,20 +167,21 @@ def _cells(layers: boundaries.Layers, units: boundaries.Units, row: pd.Series,
     return cells.frame.assign(facility=facility, community=row["community"], estate_id=row["estate_id"])
 
 
-def _divide(layers: boundaries.Layers, units: boundaries.Units, estate: LargeEstate, sub: gpd.GeoDataFrame,
+def _divide(units: boundaries.Units, estate: LargeEstate, sub: gpd.GeoDataFrame,
             method: DivisionMethod, spec: solver.Spec, *, progress: Progress) -> tuple[Division, gpd.GeoDataFrame]:
     graph = boundaries.build_graph(gpd.GeoDataFrame(sub, geometry="geometry", crs=units.frame.crs))
     division_spec = replace(spec, districts="auto", group_attr=None, require_facility=False, distinct_from=(),
                             max_districts=None)
     reasons = solver.precheck(graph, division_spec)
     if reasons:
-        raise InfeasibleError(f"{estate.excess_text()} cannot be divided {method.value} within the rules:\n"
+        raise InfeasibleError(f"{estate.excess_text()} cannot be divided along its {method.value} within the "
+                              "rules:\n"
                               + "\n".join(f"  - {r}" for r in reasons))
     progress(f"dividing {estate.name} along its {len(sub)} {method.value}")
     plan = solver.solve(graph, division_spec)
     if plan.status in ("infeasible", "no-solution"):
         error = InfeasibleError if plan.status == "infeasible" else NoSolutionError
-        raise error(f"{estate.excess_text()} cannot be divided {method.value}: "
+        raise error(f"{estate.excess_text()} cannot be divided along its {method.value}: "
                     + ("; ".join(plan.reasons) or plan.status))
     violations = solver.verify(graph, division_spec, plan.assignment)
     if violations:

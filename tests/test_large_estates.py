@@ -214,3 +214,24 @@ def test_the_combined_plan_is_optimal_only_when_every_piece_is():
     one = _combined_plan([plan("optimal", 10.0, 10.0), plan("feasible", 10.0, 5.0)], {}, {}, districts=3, spec=spec)
     assert (one.status, one.objective, one.bound) == ("feasible", 20.0, 15.0)
     assert one.gap == pytest.approx(0.25)
+
+
+def test_a_building_above_the_cap_makes_the_division_fail_by_name(tmp_path):
+    """One of L's buildings alone holds 3,100 households: no part can hold it, so the estate cannot be
+    divided within the rules (exit 3 through the CLI), and the message names the estate."""
+    import boundaries
+    from redistrict.errors import InfeasibleError
+    from redistrict.estate_division import apply_rule
+
+    layers_frames = row_layers()
+    population = layers_frames["population"]
+    population.loc[population["point_id"] == "L1", "households"] = 3100
+    layers = boundaries.load_layers(**write_layers(tmp_path, layers_frames))
+    units = boundaries.build_units(layers, "东城社区")
+    graph = boundaries.build_graph(units.frame)
+    spec = solver.Spec(max_population=3000, min_population=1000, population_attr="households", time_limit_s=20)
+    with pytest.raises(InfeasibleError, match=r"时代雅苑 6,795 户 > 3,000 cannot be divided along its buildings"):
+        apply_rule(layers, units, graph, spec, divide=True, progress=lambda message: None)
+    # without --split-large-estates it is simply a community of its own
+    kept = apply_rule(layers, units, graph, spec, divide=False, progress=lambda message: None)
+    assert [e.name for e in kept.large] == ["时代雅苑"] and kept.divisions == () and kept.units is units
