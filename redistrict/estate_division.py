@@ -205,7 +205,7 @@ def _divide(units: boundaries.Units, estate: LargeEstate, sub: gpd.GeoDataFrame,
                      "estate_id": unit_id, "group": None, "facility": int(group["facility"].sum()),
                      "community": group["community"].iloc[0], "area_m2": float(shape.area), "geometry": shape})
     progress(f"{estate.name} divided into {len(parts)} parts ({plan.status}): "
-             + ", ".join(f"{p.name} {p.households:,.0f} households" for p in parts))
+             + ", ".join(f"{p.name} {getattr(p, estate.attr):,.0f} {estate.attr}" for p in parts))
     division = Division(estate=estate, method=method, sub_units=len(sub), parts=tuple(parts), status=plan.status)
     return division, gpd.GeoDataFrame(rows, geometry="geometry", crs=units.frame.crs)
 
