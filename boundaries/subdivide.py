@@ -69,6 +69,9 @@ def building_cells(estate, points: gpd.GeoDataFrame, *, unit_id: str, name: str)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(site_points), extend_to=envelope,
                                                        ordered=True))
     clipped = [_polygonal(shapely.intersection(cell, estate)) for cell in cells]
+    if all(g.is_empty for g in clipped):  # no building's cell reaches the estate's land
+        return EstateCells(frame=_frame([], [], [], [], unit_id, name, points.crs), points=len(points),
+                           sites=len(sites))
     geometry, cell_of_site = _assemble(clipped, site_points)
     cell_of_point = cell_of_site[site_of_point]
     population = np.nan_to_num(points["population"].to_numpy(dtype=float))

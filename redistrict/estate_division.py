@@ -154,7 +154,8 @@ def _cells(layers: boundaries.Layers, units: boundaries.Units, row: pd.Series,
     cells = building_cells(row.geometry, points, unit_id=str(row["unit_id"]), name=str(row["name"]))
     if len(cells.frame) < 2:
         why = ("it has no population points" if cells.points == 0 else
-               f"all its {cells.points} population point(s) are at one location")
+               f"all its {cells.points} population point(s) are at one location" if cells.sites < 2 else
+               f"its {cells.sites} building locations leave {len(cells.frame)} cell(s) of its land")
         raise InfeasibleError(
             f"{estate.excess_text()} ({row['unit_id']}) cannot be divided: {why}, and it has no phases; "
             "--split-large-estates divides an estate along its buildings (population points inside it) or its "
