@@ -19,6 +19,7 @@ class Proposal:
     ``metrics``: option-level numbers for the side-by-side table (balance, estates moved, ...).
     ``joins``: land a new community includes to join its units across a recorded gap (district,
     geometry, units' CRS), or None: the dissolved community is drawn with it, as one piece.
+    ``district_notes``: {district: text} for the communities that need a word (plan.geojson ``note``).
     """
 
     label: str
@@ -28,6 +29,7 @@ class Proposal:
     compliance: Sequence[Mapping[str, Any]] = ()
     metrics: Mapping[str, Any] = field(default_factory=dict)
     joins: gpd.GeoDataFrame | None = None
+    district_notes: Mapping[int, str] = field(default_factory=dict)  # e.g. why a community exceeds the cap
 
 
 @dataclass(frozen=True, kw_only=True)

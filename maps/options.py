@@ -36,6 +36,7 @@ class OptionView:
     compliance: Sequence[Mapping[str, Any]]
     metrics: Mapping[str, Any]
     totals: Mapping[str, float] = field(default_factory=dict)
+    notes: Mapping[int, str] = field(default_factory=dict)   # {district: note}, from the proposal
 
     @property
     def slug(self) -> str:
@@ -96,6 +97,7 @@ def build_views(proposals: Sequence[Proposal], context: Context) -> list[OptionV
             metrics=dict(proposal.metrics),
             totals={"population_out": float(units["population"].sum()),
                     "households_out": float(units["households"].sum())},
+            notes={int(k): str(v) for k, v in proposal.district_notes.items()},
         ))
         log.info("option %d (%s): %d new communities, %d units", number, proposal.label, len(communities),
                  len(units))

@@ -169,6 +169,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--options", type=int, help="how many different proposals (方案) to produce")
     run.add_argument("--require-facility", action="store_true", default=None,
                      help="every new community must contain a service facility")
+    run.add_argument("--split-large-estates", action="store_true", default=None,
+                     help="divide an estate above the cap along its buildings or phases into the fewest parts "
+                          "within the rules (default: it becomes a community of its own, reported as an "
+                          "exception to the size rule)")
     run.add_argument("--backend", choices=BACKENDS, help="MIP solver (default: highs)")
     run.add_argument("--time-limit", dest="time_limit_s", type=float, help="wall-clock seconds per option")
     run.add_argument("--seed", type=int, help="seed for the heuristics (default 0)")
@@ -186,8 +190,8 @@ def config_from_args(args: argparse.Namespace, base: SplitConfig | None = None) 
     overrides: dict[str, Any] = {layer: getattr(args, layer, None) for layer in LAYERS}
     overrides = {k: (str(Path(v).resolve()) if v else None) for k, v in overrides.items()}
     for name in ("community", "profile", "cap", "floor", "districts", "objective", "options", "backend",
-                 "time_limit_s", "seed", "grid_size_m", "require_facility", "basemap", "shapefile", "out",
-                 "encoding", "repair"):
+                 "time_limit_s", "seed", "grid_size_m", "require_facility", "split_large_estates", "basemap",
+                 "shapefile", "out", "encoding", "repair"):
         overrides[name] = getattr(args, name, None)
     if overrides.get("out"):
         overrides["out"] = str(Path(overrides["out"]).resolve())
@@ -252,6 +256,8 @@ def _print_summary(result: Any) -> None:
         for row in option.stats:
             print(visible(f"  {row['district']}. {row['name']}: {row['population']:,.0f} residents, "
                           f"{row['households']:,.0f} households, {len(row['estates'])} estates"))
+            if row["district"] in option.notes:
+                print(visible(f"     ! {option.notes[row['district']]}"))
     same = conserved(totals)
     print(f"population in {totals['population_in']:,.0f} / out {totals['population_out']:,.0f}; households in "
           f"{totals['households_in']:,.0f} / out {totals['households_out']:,.0f} ({'equal' if same else 'DIFFERENT'})")

@@ -39,6 +39,8 @@ class SplitConfig:
     seed: int = 0
     grid_size_m: float = 250.0
     require_facility: bool = False
+    # an estate above the cap: False makes it a community of its own (an exception), True divides it
+    split_large_estates: bool = False
     basemap: str | None = None
     shapefile: bool = False
     repair: bool = False
@@ -63,8 +65,8 @@ class SplitConfig:
                                  ("cap", self.cap), ("floor", self.floor), ("districts", self.districts),
                                  ("objective", self.objective), ("options", self.options),
                                  ("grid_size_m", self.grid_size_m),
-                                 ("require_facility", self.require_facility), ("repair", self.repair))
-               if v is not None}
+                                 ("require_facility", self.require_facility), ("repair", self.repair),
+                                 ("split_large_estates", self.split_large_estates)) if v is not None}
         scenario: dict[str, Any] = {
             "inputs": dict(self.inputs),
             "fields": {k: dict(v) for k, v in self.fields.items()},
@@ -102,7 +104,7 @@ def load_scenario(path: str | Path) -> SplitConfig:
 
 _SECTIONS = {"inputs", "fields", "crs", "datum", "encoding", "run", "solver", "output"}
 _RUN_KEYS = {"community", "profile", "cap", "floor", "districts", "objective", "options", "grid_size_m",
-             "require_facility", "repair"}
+             "require_facility", "repair", "split_large_estates"}
 _SOLVER_KEYS = {"backend", "time_limit_s", "seed"}
 _OUTPUT_KEYS = {"out", "basemap", "shapefile"}
 
@@ -162,6 +164,8 @@ def validate_config(config: SplitConfig) -> SplitConfig:
             problems.append(f"{name} must be a positive number, got {value!r}")
     if not isinstance(config.repair, bool):
         problems.append(f"repair must be true or false, got {config.repair!r}")
+    if not isinstance(config.split_large_estates, bool):
+        problems.append(f"split_large_estates must be true or false, got {config.split_large_estates!r}")
     if not isinstance(config.options, int) or isinstance(config.options, bool) or config.options < 1:
         problems.append(f"options must be a whole number ≥ 1, got {config.options!r}")
     if config.cap is not None and config.floor is not None and config.floor >= config.cap:

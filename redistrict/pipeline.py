@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -16,7 +16,7 @@ import networkx as nx
 import boundaries
 import maps
 import solver
-from redistrict import provenance
+from redistrict import estate_division, large_estates, provenance
 from redistrict.config import SplitConfig
 from redistrict.errors import InfeasibleError, NoSolutionError, UsageError
 from maps.wording import option_title
@@ -40,6 +40,8 @@ class Option:
     stats: Sequence[Mapping[str, Any]]
     compliance: Sequence[Mapping[str, Any]]
     metrics: Mapping[str, Any]
+    notes: Mapping[int, str] = field(default_factory=dict)        # {district: why it breaks a rule, etc.}
+    exceptions: tuple[Mapping[str, Any], ...] = ()                # communities above the cap by the rule
 
 
 @dataclass(frozen=True)
@@ -168,21 +170,20 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     say(f"{len(units.frame)} units ({int((units.frame['kind'] == 'estate').sum())} estates), "
         f"{graph.number_of_edges()} adjacencies")
 
+    # estates above the cap: divided now (--split-large-estates), or communities of their own when solving
+    ruled = estate_division.apply_rule(layers, units, graph, make_spec(config, profile),
+                                       divide=config.split_large_estates, progress=say)
+    layers, units, graph = ruled.layers, ruled.units, ruled.graph
     start = time.perf_counter()
-    options = solve_options(graph, units.frame, layers, config, profile, progress=say)
+    options = solve_options(graph, units.frame, layers, config, profile, progress=say, large=ruled.large)
+    options = [estate_division.annotate(option, ruled.divisions, profile.name) for option in options]
     timings["solve_s"] = _lap(start)
 
     totals = {
         "population_in": float(units.population_in), "households_in": float(units.households_in),
         "population_out": float(units.population_out), "households_out": float(units.households_out),
     }
-    for option in options:
-        # nothing silently lost: the new communities together hold exactly the people who came in
-        option_totals = totals | {"population_out": sum(r["population"] for r in option.stats),
-                                  "households_out": sum(r["households"] for r in option.stats)}
-        if not provenance.conserved(option_totals):
-            raise RuntimeError(f"{option.label}: population or households changed between input and plan "
-                               f"({option_totals}); a bug, please report")
+    _check_conserved(options, totals)
     start = time.perf_counter()
     with staged_output(config.out) as staging:
         context = maps.Context(
@@ -200,7 +201,7 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         )
         strips = boundaries.crossing_strips(units.frame, graph)
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
-                                   certificate=o.plan.to_dict() | {"assignment": None},
+                                   certificate=o.plan.to_dict() | {"assignment": None}, district_notes=o.notes,
                                    compliance=o.compliance, metrics=o.metrics,
                                    joins=_joins(strips, o.plan.assignment, layers.crs)) for o in options]
         # the Tianditu key is the user's secret: taken from the environment, never written to run.json
@@ -212,6 +213,8 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         run = provenance.run_record(config=config, profile=profile, layers=layers, units=units,
                                     graph=graph, options=options, totals=totals, timings=timings,
                                     report=report)
+        run["large_estates"] = large_estates.record(config.split_large_estates, options[0].exceptions,
+                                                    ruled.divisions)
         (staging / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
     out_dir = Path(config.out).resolve()
     files = {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
@@ -220,10 +223,29 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
                        totals=totals, timings_s=timings)
 
 
+def _check_conserved(options: Sequence[Option], totals: Mapping[str, float]) -> None:
+    """Nothing silently lost: each option's new communities together hold exactly the people who came in."""
+    for option in options:
+        option_totals = dict(totals) | {"population_out": sum(r["population"] for r in option.stats),
+                                        "households_out": sum(r["households"] for r in option.stats)}
+        if not provenance.conserved(option_totals):
+            raise RuntimeError(f"{option.label}: population or households changed between input and plan "
+                               f"({option_totals}); a bug, please report")
+
+
 def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.Layers, config: SplitConfig,
-                  profile: Profile, *, progress: Progress) -> list[Option]:
-    """Solve for the requested number of genuinely different options; each one is verified here."""
+                  profile: Profile, *, progress: Progress,
+                  large: Sequence[large_estates.LargeEstate] = ()) -> list[Option]:
+    """Solve for the requested number of genuinely different options; each one is verified here.
+
+    ``large``: estates above the cap, each made a community of its own (see ``large_estates``)."""
     spec = make_spec(config, profile)
+    if large:
+        combined = large_estates.solve_around(graph, spec, large, options=config.options, progress=progress)
+        for option in combined:
+            _verify_on_map(frame, option.plan.assignment, graph)
+        return [large_estates.annotate(_describe_option(i, c.plan, graph, frame, layers, profile), c, profile.name)
+                for i, c in enumerate(combined)]
     reasons = solver.precheck(graph, spec)
     if reasons:
         raise InfeasibleError("no plan can satisfy the rules:\n" + "\n".join(f"  - {r}" for r in reasons))
@@ -241,16 +263,23 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
             error = InfeasibleError if plan.status == "infeasible" else NoSolutionError
             raise error("; ".join(plan.reasons) or f"solver status {plan.status}")
         # the graph and the map both: a plan connected only through the graph is never written
-        violations = (solver.verify(graph, option_spec, plan.assignment)
-                      or boundaries.check_one_piece(frame, plan.assignment, graph))
+        violations = solver.verify(graph, option_spec, plan.assignment)
         if violations:
             raise RuntimeError("the solver returned a plan that fails verification (a bug, please report): "
                                + "; ".join(violations))
+        _verify_on_map(frame, plan.assignment, graph)
         progress(f"option {index + 1}: {plan!r} in {plan.runtime_s:.1f} s")
         plans.append(plan)
     # ranked best first on the objective (the first option is the recommended one); ties keep solve order
     plans.sort(key=lambda p: (p.objective is None, p.objective if p.objective is not None else 0.0))
     return [_describe_option(i, plan, graph, frame, layers, profile) for i, plan in enumerate(plans)]
+
+
+def _verify_on_map(frame: gpd.GeoDataFrame, assignment: Mapping[str, int], graph: nx.Graph) -> None:
+    """A plan connected only in the graph, in several pieces on the map, is never written."""
+    violations = boundaries.check_one_piece(frame, assignment, graph)
+    if violations:
+        raise RuntimeError("a plan is in several pieces on the map (a bug, please report): " + "; ".join(violations))
 
 
 def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.GeoDataFrame,

@@ -50,26 +50,25 @@ def test_local_batch_splits_every_oversized_community_and_skips_on_rerun(city, t
 
 
 def test_one_failing_community_does_not_stop_the_others(city, tmp_path):
-    """One oversized community gets an estate of 31,000 residents (above the cap): it alone is infeasible."""
+    """One oversized community gets a block of land (no estate) with 31,000 residents, above the cap: it
+    alone is infeasible (an estate that large would become a community of its own, a block cannot)."""
     estates = gpd.read_file(city["estates"])
     communities = gpd.read_file(city["communities"])
     points = gpd.read_file(city["population"])
     within = gpd.sjoin(estates, communities[["name", "geometry"]], predicate="within", lsuffix="e", rsuffix="c")
     biggest_community = within.groupby("name_c")["population"].sum().idxmax()
-    victim = within[within["name_c"] == biggest_community].sort_values("population").index[-1]
-    inside = points.within(estates.geometry[victim])
-    factor = 31_000 / points.loc[inside, "population"].sum()
-    points.loc[inside, "population"] = (points.loc[inside, "population"] * factor).round()
-    estates.loc[victim, "population"] = points.loc[inside, "population"].sum()
-    assert estates.loc[victim, "population"] > 30_000
+    area = communities.loc[communities["name"] == biggest_community, "geometry"].iloc[0]
+    outside_estates = points.within(area) & ~points.intersects(estates.union_all().buffer(1.0))
+    victim = points.index[outside_estates][0]
+    points.loc[victim, "population"] = 31_000
     broken = dict(city)
-    for layer, frame in (("estates", estates), ("population", points)):
-        broken[layer] = tmp_path / f"{layer}.geojson"
-        frame.to_file(broken[layer], driver="GeoJSON")
+    broken["population"] = tmp_path / "population.geojson"
+    points.to_file(broken["population"], driver="GeoJSON")
     result = run_batch(city_config(broken, tmp_path / "batch"), jobs=2, progress=False)
     by_name = {job.community: job for job in result.jobs}
     assert by_name[biggest_community].status == "infeasible"
-    assert estates.loc[victim, "name"] in by_name[biggest_community].message
+    assert f"{biggest_community}地块" in by_name[biggest_community].message
+    assert "above the cap" in by_name[biggest_community].message
     assert not (result.out_dir / by_name[biggest_community].folder).exists()
     others = [job for job in result.jobs if job.community != biggest_community]
     assert others and all(job.status == "done" for job in others)
