@@ -155,6 +155,11 @@ def write_geopackage(path: Path, views: Sequence[OptionView], context: Context) 
     return path
 
 
+def _blank_if_missing(value: Any) -> str:
+    """A missing id as an empty cell: NaN is truthy, so ``value or ""`` would write "nan"."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
 def _text_column(frame: pd.DataFrame, column: str, default: str = "") -> list[str]:
     if column not in frame.columns:
         return [default] * len(frame)
@@ -172,7 +177,7 @@ def write_assignment_csv(path: Path, views: Sequence[OptionView]) -> Path:
         for view in views:
             table = unit_table(view)
             for row in table.itertuples(index=False):
-                values = [row.unit_id, row.kind, row.name, row.estate_id or "", as_number(row.population),
+                values = [row.unit_id, row.kind, row.name, _blank_if_missing(row.estate_id), as_number(row.population),
                           as_number(row.households), int(row.district), row.district_name]
                 writer.writerow(([view.number] if several else []) + values)
     return path

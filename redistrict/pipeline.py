@@ -50,6 +50,7 @@ class SplitResult:
     files: Mapping[str, Path]
     totals: Mapping[str, float]
     timings_s: Mapping[str, float]
+    file_count: int = 0              # files in out_dir, counted on disk (a Shapefile set is several)
 
     @property
     def plan(self) -> solver.Plan:
@@ -204,8 +205,10 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     out_dir = Path(config.out).resolve()
     files = {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
         "run": out_dir / "run.json"}
+    file_count = sum(1 for path in out_dir.rglob("*") if path.is_file())
+    log.info("wrote %d files to %s", file_count, out_dir)
     return SplitResult(out_dir=out_dir, community=units.community_name, options=tuple(options), files=files,
-                       totals=totals, timings_s=timings)
+                       totals=totals, timings_s=timings, file_count=file_count)
 
 
 def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.Layers, config: SplitConfig,

@@ -18,6 +18,8 @@ EXPECTED_FILES = {"plan.geojson", "plan.gpkg", "assignment.csv", "map.html", "re
 def test_demo_writes_every_file(demo_run):
     written = {p.name for p in demo_run.out_dir.iterdir()}
     assert EXPECTED_FILES <= written
+    # "wrote N files" counts what is on disk, run.json included
+    assert demo_run.file_count == len(written) == len(EXPECTED_FILES)
     # no staging folder left beside the output
     assert not [p for p in demo_run.out_dir.parent.iterdir() if ".partial-" in p.name]
 
