@@ -30,6 +30,8 @@ _GEOJSON_DIGITS = 7  # 1e-7 degree is about 1 cm: finer is noise, coarser moves 
 
 COMMUNITY_FIELDS = ("district", "name", "population", "households", "estates", "estate_count", "area_km2",
                     "perimeter_m", "polsby_popper", "sizhi", "facilities", "option", "option_label")
+# a cell starting with one of these is a formula to Excel/WPS: such text gets a leading apostrophe
+SPREADSHEET_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 UNIT_FIELDS = ("unit_id", "kind", "name", "estate_id", "population", "households", "district", "district_name")
 ESTATE_FIELDS = ("estate_id", "name", "population", "households", "district", "district_name")
 
@@ -155,6 +157,13 @@ def write_geopackage(path: Path, views: Sequence[OptionView], context: Context) 
     return path
 
 
+def spreadsheet_text(text: Any) -> str:
+    """A name as a CSV cell that a spreadsheet shows as text and never evaluates (ids are left alone: a
+    reader matches them exactly)."""
+    text = _blank_if_missing(text)
+    return "'" + text if text.startswith(SPREADSHEET_PREFIXES) else text
+
+
 def _blank_if_missing(value: Any) -> str:
     """A missing id as an empty cell: NaN is truthy, so ``value or ""`` would write "nan"."""
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
@@ -177,8 +186,9 @@ def write_assignment_csv(path: Path, views: Sequence[OptionView]) -> Path:
         for view in views:
             table = unit_table(view)
             for row in table.itertuples(index=False):
-                values = [row.unit_id, row.kind, row.name, _blank_if_missing(row.estate_id), as_number(row.population),
-                          as_number(row.households), int(row.district), row.district_name]
+                values = [row.unit_id, row.kind, spreadsheet_text(row.name), _blank_if_missing(row.estate_id),
+                          as_number(row.population), as_number(row.households), int(row.district),
+                          spreadsheet_text(row.district_name)]
                 writer.writerow(([view.number] if several else []) + values)
     return path
 

@@ -35,6 +35,9 @@ class Context:
     population, households, geometry. ``roads``: name, kind ('road' | 'river'), geometry, or None.
     ``facilities``: name, area_m2, geometry, or None. ``totals``: population_in, households_in,
     population_out, households_out. ``provenance``: inputs, checksums, CRS, conversions, versions.
+    ``adjacency``: (unit_id, unit_id) pairs of the solver's graph (across roads too), embedded in map.html
+    for its edit mode; when empty, units sharing a stretch of boundary. ``size_rule``: the rule the split
+    was driven by, {attr: population|households, max, min}, when flags overrode the profile's numbers.
     """
 
     community_name: str
@@ -46,3 +49,5 @@ class Context:
     totals: Mapping[str, float]
     provenance: Mapping[str, Any] = field(default_factory=dict)
     profiles: Sequence[Mapping[str, Any]] = ()
+    adjacency: Sequence[tuple[str, str]] = ()
+    size_rule: Mapping[str, Any] = field(default_factory=dict)

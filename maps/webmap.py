@@ -23,6 +23,7 @@ from shapely.geometry import mapping
 
 from maps import colours
 from maps.basemaps import tile_sources
+from maps.editing import EditMode, edit_data
 from maps.gcj02 import shift_geometry
 from maps.model import Context
 from maps.offline import leaflet_css, leaflet_js, package_static
@@ -294,7 +295,9 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
                        ("leaflet_css", f"<style>{leaflet_css()}</style>"),
                        ("leaflet_js", f"<script>{leaflet_js()}</script>"),
                        ("rd_css", f"<style>{package_static('webmap.css')}</style>"),
-                       ("rd_js", f"<script>{package_static('webmap.js')}</script>")):
+                       ("rd_js", f"<script>{package_static('webmap.js')}</script>"),
+                       ("rd_edit_css", f"<style>{package_static('edit.css')}</style>"),
+                       ("rd_edit_js", f"<script>{package_static('edit.js')}</script>")):
         figure.header.add_child(Element(text), name=name)
     fmap.add_child(ParentCall("RedistrictMap.panes(PARENT);"))
     for source in tiles:
@@ -334,6 +337,9 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
     fit.add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     fmap.add_child(ParentCall("RedistrictMap.watchOptions(PARENT);"))
+    if views:  # edit mode: static/edit.js, its data from maps/editing.py
+        fmap.add_child(EditMode(edit_data(views, context, lambda frame: [
+            _geometry_json(g) for g in _display_frame(frame, gaode=gaode).geometry])))
     figure.html.add_child(Element(_panel(views, context, basemap)), name="rd_panel")
     _stable_ids(figure)
     return fmap

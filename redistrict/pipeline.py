@@ -188,6 +188,8 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
             totals=totals,
             provenance=provenance.summary(layers, config, profile, units),
             profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
+            adjacency=[(str(u), str(v)) for u, v in graph.edges],
+            size_rule=_size_rule(config, profile),
         )
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
                                    certificate=o.plan.to_dict() | {"assignment": None},
@@ -275,6 +277,12 @@ def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.
     label = option_title(index + 1)
     return Option(label=label, plan=plan, frame=assigned, names=names, stats=stats, compliance=compliance,
                   metrics=metrics)
+
+
+def _size_rule(config: SplitConfig, profile: Profile) -> dict[str, Any]:
+    """The cap and floor the solver was given (flags over the profile), for map.html's edit mode."""
+    spec = make_spec(config, profile)
+    return {"attr": spec.population_attr, "max": spec.max_population, "min": spec.min_population}
 
 
 def _profiles_to_check(chosen: Profile) -> list[str]:
