@@ -38,6 +38,9 @@ class Context:
     ``adjacency``: (unit_id, unit_id) pairs of the solver's graph (across roads too), embedded in map.html
     for its edit mode; when empty, units sharing a stretch of boundary. ``size_rule``: the rule the split
     was driven by, {attr: population|households, max, min}, when flags overrode the profile's numbers.
+    ``report_date``: the date the report carries (ISO, given by the caller: the data's date or the one the
+    user passed; never the clock, so the same inputs give the same report). ``population_kind``: what the
+    population data holds (resident / registered / actual / unspecified), as the reader detected it.
     """
 
     community_name: str
@@ -51,3 +54,5 @@ class Context:
     profiles: Sequence[Mapping[str, Any]] = ()
     adjacency: Sequence[tuple[str, str]] = ()
     size_rule: Mapping[str, Any] = field(default_factory=dict)
+    report_date: str | None = None
+    population_kind: str | None = None

@@ -8,6 +8,19 @@ _NUMERALS = "一二三四五六七八九十"
 
 SIDES_ZH = {"east": "东", "south": "南", "west": "西", "north": "北"}
 
+# the population a rule counts (a profile's ``population_basis``) and what a data column holds
+BASIS_ZH = {"resident": "常住人口 resident population", "registered": "户籍人口 registered population",
+            "actual": "实有人口 actual population"}
+
+
+def basis_text(basis: Any) -> str:
+    """'常住人口 resident population' for a profile basis or a data kind such as 'resident (常住)'."""
+    key = str(basis or "").split(" ", 1)[0].strip().lower()
+    if key in BASIS_ZH:
+        return BASIS_ZH[key]
+    return "口径未注明 kind not stated" if key in ("", "unspecified", "none") else str(basis)
+
+
 STATUS_ZH = {
     "optimal": "最优（已证明） optimal (proven)",
     "feasible": "可行，未证明最优 feasible, not proven optimal",
