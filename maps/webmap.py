@@ -24,6 +24,7 @@ from shapely.geometry import mapping
 from maps import colours
 from maps.basemaps import tile_sources
 from maps.editing import EditMode, edit_data
+from maps.roadnames import label_points, road_labels
 from maps.gcj02 import shift_geometry
 from maps.model import Context
 from maps.offline import leaflet_css, leaflet_js, package_static
@@ -218,6 +219,16 @@ def _road_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
     return _collection(features)
 
 
+def _road_label_items(context: Context, gaode: bool) -> list[dict[str, Any]]:
+    labels = road_labels(context.roads, shapely.union_all(np.asarray(list(context.boundary.geometry), dtype=object)))
+    if not labels:
+        return []
+    shown = _display_frame(label_points(labels, context.crs), gaode=gaode)
+    return [{"name": label.name, "kind": label.kind, "angle": label.angle_deg,
+             "lat": round(float(p.y), _DISPLAY_DIGITS), "lon": round(float(p.x), _DISPLAY_DIGITS)}
+            for label, p in zip(labels, shown.geometry)]
+
+
 def _facility_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
     facilities = context.facilities
     if facilities is None or facilities.empty:
@@ -286,7 +297,7 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
     shown_boundary = _display_frame(context.boundary, gaode=gaode)
     west, south, east, north = shown_boundary.total_bounds
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=14,
-                      control_scale=True, zoom_snap=0.25)
+                      control_scale=False, zoom_snap=0.25)
     fmap.default_js = []   # folium would fetch Leaflet, jQuery, Bootstrap… from CDNs: all dropped
     fmap.default_css = []
     figure = fmap.get_root()
@@ -297,9 +308,13 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
                        ("rd_css", f"<style>{package_static('webmap.css')}</style>"),
                        ("rd_js", f"<script>{package_static('webmap.js')}</script>"),
                        ("rd_edit_css", f"<style>{package_static('edit.css')}</style>"),
-                       ("rd_edit_js", f"<script>{package_static('edit.js')}</script>")):
+                       ("rd_edit_js", f"<script>{package_static('edit.js')}</script>"),
+                       ("rd_roadnames_css", f"<style>{package_static('roadnames.css')}</style>"),
+                       ("rd_roadnames_js", f"<script>{package_static('roadnames.js')}</script>")):
         figure.header.add_child(Element(text), name=name)
     fmap.add_child(ParentCall("RedistrictMap.panes(PARENT);"))
+    # metres and kilometres only: the reviewers' unit
+    fmap.add_child(ParentCall("L.control.scale({metric: true, imperial: false}).addTo(PARENT);"))
     for source in tiles:
         folium.TileLayer(tiles=source.url, attr=source.attribution, name=html.escape(source.name), overlay=True,
                          control=True, show=True, subdomains=source.subdomains, max_zoom=source.max_zoom
@@ -321,6 +336,8 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
     roads = _road_layer(context, gaode)
     if roads is not None:
         DataLayer("geoJson", roads, kind="roads", key="roads", name="道路与河流 Roads &amp; rivers").add_to(fmap)
+        DataLayer("roadLabels", _road_label_items(context, gaode), kind="roadlabels", key="road-labels",
+                  name="路名与河名 Road &amp; river names").add_to(fmap)
     facilities = _facility_layer(context, gaode)
     if facilities is not None:
         DataLayer("geoJson", facilities, kind="facilities", key="facilities",

@@ -200,6 +200,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--basemap", choices=("osm", "tianditu", "gaode"),
                      help="base map for map.html (default: none, works offline); tianditu needs a key in the "
                           "TIANDITU_KEY environment variable")
+    run.add_argument("--date", metavar="YYYY-MM-DD",
+                     help="the date the report carries (default: the date of the newest input file)")
     run.add_argument("--shapefile", action="store_true", default=None,
                      help="also write a Shapefile set (ASCII field names, with a field table)")
 
@@ -210,7 +212,7 @@ def config_from_args(args: argparse.Namespace, base: SplitConfig | None = None) 
     overrides = {k: (str(Path(v).resolve()) if v else None) for k, v in overrides.items()}
     for name in ("community", "profile", "cap", "floor", "districts", "objective", "options", "backend",
                  "time_limit_s", "seed", "grid_size_m", "require_facility", "basemap", "shapefile", "out",
-                 "encoding"):
+                 "encoding", "date"):
         overrides[name] = getattr(args, name, None)
     if overrides.get("out"):
         overrides["out"] = str(Path(overrides["out"]).resolve())

@@ -5,6 +5,7 @@ run is repeated exactly with ``--scenario run.json``.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
@@ -42,6 +43,7 @@ class SplitConfig:
     basemap: str | None = None
     shapefile: bool = False
     out: str = "redistrict-out"
+    date: str | None = None          # the report's date (YYYY-MM-DD); default: the newest input file's date
 
     def with_overrides(self, **overrides: Any) -> "SplitConfig":
         """Flags win over the scenario; a flag left unset (None) keeps the scenario's value."""
@@ -62,7 +64,8 @@ class SplitConfig:
                                  ("cap", self.cap), ("floor", self.floor), ("districts", self.districts),
                                  ("objective", self.objective), ("options", self.options),
                                  ("grid_size_m", self.grid_size_m),
-                                 ("require_facility", self.require_facility)) if v is not None}
+                                 ("require_facility", self.require_facility), ("date", self.date))
+               if v is not None}
         scenario: dict[str, Any] = {
             "inputs": dict(self.inputs),
             "fields": {k: dict(v) for k, v in self.fields.items()},
@@ -100,7 +103,7 @@ def load_scenario(path: str | Path) -> SplitConfig:
 
 _SECTIONS = {"inputs", "fields", "crs", "datum", "encoding", "run", "solver", "output"}
 _RUN_KEYS = {"community", "profile", "cap", "floor", "districts", "objective", "options", "grid_size_m",
-             "require_facility"}
+             "require_facility", "date"}
 _SOLVER_KEYS = {"backend", "time_limit_s", "seed"}
 _OUTPUT_KEYS = {"out", "basemap", "shapefile"}
 
@@ -162,6 +165,11 @@ def validate_config(config: SplitConfig) -> SplitConfig:
         problems.append(f"options must be a whole number ≥ 1, got {config.options!r}")
     if config.cap is not None and config.floor is not None and config.floor >= config.cap:
         problems.append(f"floor ({config.floor}) must be below the cap ({config.cap})")
+    if config.date is not None:
+        try:
+            config = replace(config, date=datetime.date.fromisoformat(str(config.date)).isoformat())
+        except ValueError:
+            problems.append(f"date must be a day as YYYY-MM-DD (--date 2026-11-25), got {config.date!r}")
     for layer, datum in config.datum.items():
         if datum not in ("wgs84", "gcj02", "bd09"):
             problems.append(f"datum of {layer} must be wgs84, gcj02 or bd09, got {datum!r}")

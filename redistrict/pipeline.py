@@ -2,6 +2,7 @@
 packages meet."""
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -141,6 +142,8 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     clock = time.perf_counter()
 
     check_target(config.out)
+    # the date is settled once and recorded in run.json's scenario, so a repeated run carries the same one
+    config = replace(config, date=config.date or data_date(config))
     profile = resolve_profile(config)
     if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
         raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "
@@ -190,6 +193,8 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
             profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
             adjacency=[(str(u), str(v)) for u, v in graph.edges],
             size_rule=_size_rule(config, profile),
+            report_date=config.date,
+            population_kind=layers.sources.get("population", {}).get("population_kind"),
         )
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
                                    certificate=o.plan.to_dict() | {"assignment": None},
@@ -277,6 +282,14 @@ def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.
     label = option_title(index + 1)
     return Option(label=label, plan=plan, frame=assigned, names=names, stats=stats, compliance=compliance,
                   metrics=metrics)
+
+
+def data_date(config: SplitConfig) -> str | None:
+    """The date of the data: the newest modification day (UTC) of the input files, or None without any."""
+    times = [Path(p).stat().st_mtime for p in config.inputs.values() if p and Path(p).is_file()]
+    if not times:
+        return None
+    return datetime.datetime.fromtimestamp(max(times), tz=datetime.timezone.utc).date().isoformat()
 
 
 def _size_rule(config: SplitConfig, profile: Profile) -> dict[str, Any]:

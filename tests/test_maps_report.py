@@ -171,6 +171,6 @@ def test_solver_log_stays_out_of_the_printed_report():
     attempts = [{"districts": 2, "stage": "mip", "status": "optimal", "iterations": 812, "time_s": 0.4}]
     proposals[0] = type(proposals[0])(**{**proposals[0].__dict__,
                                          "certificate": {**proposals[0].certificate, "attempts": attempts}})
-    text = report(proposals=proposals)
+    text = re.sub(r"base64,[A-Za-z0-9+/=]+", "base64,", report(proposals=proposals))  # not the figures' bytes
     assert "iterations" not in text and "812" not in text
     assert "run.json" in text
