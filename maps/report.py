@@ -31,7 +31,10 @@ _CERTIFICATE_NAMES = {
     "reasons": "说明 reasons", "attempts": "求解记录 attempts",
 }
 # the solver's own log (attempts) stays in run.json: the printed report keeps to what a reviewer signs
-_SKIPPED_CERTIFICATE_KEYS = {"assignment", "centres", "attempts"}
+# and so do its timings: they differ from run to run, and a reviewer signs the plan, not the solve
+_SKIPPED_CERTIFICATE_KEYS = {"assignment", "centres", "attempts", "runtime_s"}
+_SKIPPED_METRICS = {"districts", "status", "gap", "minimum_proven", "max_population", "min_population",
+                    "runtime_s", "objective_value"}
 MISSING_STAFF = "现有人员数据缺失 present staff not in the data"
 MISSING_PRESENT = "现状数据缺失 present value not in the data"
 
@@ -123,8 +126,8 @@ def _comparison(views: Sequence[OptionView], context: Context) -> dict[str, Any]
         failed = [r for r in view.compliance if r.get("ok") is False]
         put("不符合的规则 rule checks failed", i, str(len(failed)))
         for key, value in view.metrics.items():
-            if key in ("districts", "status", "gap", "minimum_proven", "max_population", "min_population"):
-                continue  # already shown above from the certificate and the shapes
+            if key in _SKIPPED_METRICS:
+                continue  # shown above from the certificate and the shapes, or left to run.json
             shown = percent(value, 1) if str(key).endswith("_share") else plain(value)
             put(METRIC_NAMES.get(key, str(key)), i, shown)
     return {"headers": [f"{v.title}{'（推荐）' if v.number == 1 else ''}" for v in views],
