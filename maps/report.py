@@ -18,8 +18,8 @@ from maps.options import OptionView
 from maps.sizhi import SIDES
 from maps.templating import render
 from maps.totals import cap_text, conservation
-from maps.wording import (METRIC_NAMES, SIDES_ZH, STATUS_ZH, basis_text, check_mark, count, decimal, percent,
-                          plain, yes_no)
+from maps.wording import (METRIC_NAMES, SIDES_ZH, STATUS_ZH, basis_text, check_mark, count, decimal, note_text,
+                          percent, plain, yes_no)
 
 _CERTIFICATE_ORDER = ("status", "districts", "minimum_proven", "objective_name", "objective", "bound", "gap",
                       "runtime_s", "backend", "solver_version", "reasons")
@@ -62,7 +62,8 @@ def render_report(views: Sequence[OptionView], context: Context, *,
         "rule_sums": _rule_sums(views),
         "options": [_option_section(view, context, font_path) for view in views],
         "profiles": [_profile_row(p) for p in context.profiles],
-        "provenance": [(_provenance_key(key), value) for key, value in _flatten(context.provenance)],
+        "provenance": [(_provenance_key(key), note_text(value) if _is_note(key) else value)
+                       for key, value in _flatten(context.provenance)],
         "date": context.report_date or "—",
         "basis": _basis(context),
     }
@@ -295,6 +296,10 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     elif value is not None and not (isinstance(value, float) and pd.isna(value)):
         rows.append((prefix or "value", plain(value)))
     return rows
+
+
+def _is_note(key: str) -> bool:
+    return key.split(" ", 1)[0] == "note"
 
 
 def _provenance_key(key: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -54,7 +55,7 @@ def _lines(geometry: shapely.Geometry) -> list[LineString]:
     return [g for g in getattr(merged, "geoms", [merged]) if isinstance(g, LineString) and not g.is_empty]
 
 
-def label_points(labels: list[RoadLabel], crs) -> gpd.GeoDataFrame:
+def label_points(labels: list[RoadLabel], crs: Any) -> gpd.GeoDataFrame:
     """The labels as points (for reprojecting to the display CRS)."""
     xs = np.array([label.x for label in labels], dtype=float)
     ys = np.array([label.y for label in labels], dtype=float)

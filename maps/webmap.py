@@ -24,11 +24,11 @@ from shapely.geometry import mapping
 from maps import colours
 from maps.basemaps import tile_sources
 from maps.editing import EditMode, edit_data
-from maps.roadnames import label_points, road_labels
 from maps.gcj02 import shift_geometry
 from maps.model import Context
 from maps.offline import leaflet_css, leaflet_js, package_static
 from maps.options import OptionView
+from maps.roadnames import label_points, road_labels
 from maps.templating import render
 from maps.totals import cap_text, conservation
 from maps.wording import STATUS_ZH, as_number, count, decimal, percent, yes_no

@@ -181,6 +181,19 @@ def test_inspect_on_clean_sample_exits_0():
     assert "0 error(s)" in result.stdout
 
 
+@pytest.fixture()
+def restore_logging():
+    """main() points the root handler at this test's captured stderr: put the logging set-up back after."""
+    names = ("", "redistrict", "boundaries", "solver", "maps", "matplotlib", "pyogrio", "fiona", "PIL",
+             "distributed", "asyncio")
+    saved = {n: logging.getLogger(n).level for n in names}
+    handlers = logging.getLogger().handlers[:]
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger().handlers[:] = handlers
+
+
 @pytest.mark.parametrize("flags, ours, theirs", [
     (["-q"], logging.ERROR, logging.ERROR),
     ([], logging.INFO, logging.WARNING),
@@ -188,7 +201,7 @@ def test_inspect_on_clean_sample_exits_0():
     (["-vv"], logging.DEBUG, logging.DEBUG),
     (["-v", "-v"], logging.DEBUG, logging.DEBUG),
 ])
-def test_verbosity_flags_do_what_help_says(flags, ours, theirs, capsys):
+def test_verbosity_flags_do_what_help_says(flags, ours, theirs, capsys, restore_logging):
     """-q: only errors; default: progress; -v: this project's debug messages; -vv: the libraries' too."""
     assert main([*flags, "profiles"]) == 0
     for package in ("redistrict", "boundaries.units", "solver.hess", "maps.report"):

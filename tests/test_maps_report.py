@@ -74,7 +74,7 @@ def test_solver_certificates_and_comparison(page):
 def test_provenance_and_profiles_are_tables(page):
     assert "<th>输入数据 inputs.estates.sha256</th><td>abc123</td>" in page
     assert "<th>户均人口 persons per household</th><td>2.86</td>" in page
-    assert "<th>说明 note</th><td>synthetic test data</td>" in page
+    assert "<th>说明 note</th><td>说明（英文）— synthetic test data</td>" in page
     assert "≤ 30,000 人" in page and "EPSG:4547" in page
 
 
@@ -177,3 +177,13 @@ def test_solver_log_stays_out_of_the_printed_report():
     assert "iterations" not in text and "812" not in text
     assert "7.31" not in text and "runtime" not in text  # timings differ run to run: run.json keeps them
     assert "run.json" in text
+
+
+def test_notes_carry_their_gist_in_chinese():
+    from maps.wording import note_text
+
+    assert note_text("estates: population from column '常住人口' (resident (常住) population)").startswith(
+        "人口取自该字段 — estates:")
+    assert note_text("3 sliver(s) under 200 m² merged into the neighbour sharing most boundary").startswith(
+        "细碎图斑已并入相邻单元 — 3 sliver(s)")
+    assert note_text("something new").startswith("说明（英文）— something new")
