@@ -17,10 +17,14 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+import numpy as np
+import shapely
+
 from maps import colours
 from maps.fonts import cjk_font_path, covers
 from maps.model import Context
 from maps.options import OptionView
+from maps.roadnames import road_labels
 from maps.wording import count
 
 _SCALE_STEPS_M = (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000)
@@ -102,6 +106,7 @@ def option_png(view: OptionView, context: Context, *,
     ax.set_ylim(*y_range)
 
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    _road_names(ax, context, text, halo)
     for row in communities.itertuples(index=False):
         label = text.pick(f"{row.name}\n{count(row.population)} 人",
                           f"Community {row.district}\n{count(row.population)}")
@@ -128,6 +133,21 @@ def option_png(view: OptionView, context: Context, *,
     # no Software tag: the same option gives the same bytes
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
+
+
+def _road_names(ax, context: Context, text: Labeller, halo) -> None:
+    """Each named road and river once, along the line; upright characters one under the other on a steep
+    one, as Chinese maps set them. Without a font that has the glyphs the names are left off (no boxes)."""
+    area = shapely.union_all(np.asarray(list(context.boundary.geometry), dtype=object))
+    for label in road_labels(context.roads, area):
+        name = text.pick(label.name, "")
+        if not name:
+            continue
+        steep = abs(label.angle_deg) > 60
+        ax.text(label.x, label.y, "\n".join(name) if steep else name, rotation=0 if steep else label.angle_deg,
+                rotation_mode="anchor", ha="center", va="center", fontsize=6.5, linespacing=1.0,
+                color=colours.RIVER if label.kind == "river" else "#444444", fontproperties=text.font,
+                path_effects=halo, zorder=5.5)
 
 
 def _scale_bar(band, x_range: tuple[float, float], width_m: float) -> None:

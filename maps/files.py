@@ -31,6 +31,7 @@ _GEOJSON_DIGITS = 7  # 1e-7 degree is about 1 cm: finer is noise, coarser moves 
 
 COMMUNITY_FIELDS = ("district", "name", "population", "households", "estates", "estate_count", "area_km2",
                     "perimeter_m", "polsby_popper", "sizhi", "facilities", "option", "option_label")
+# a cell starting with one of these is a formula to Excel/WPS: such text gets a leading apostrophe
 UNIT_FIELDS = ("unit_id", "kind", "name", "estate_id", "population", "households", "district", "district_name")
 ESTATE_FIELDS = ("estate_id", "name", "population", "households", "district", "district_name")
 

@@ -41,6 +41,12 @@ class Context:
     ``facilities``: name, area_m2, geometry, or None. ``totals``: population_in, households_in,
     population_out, households_out. ``provenance``: inputs, checksums, CRS, conversions, versions.
     ``repairs``: what ``--repair`` changed in the input, rows {layer, features, rule, area_m2, description}.
+    ``adjacency``: (unit_id, unit_id) pairs of the solver's graph (across roads too), embedded in map.html
+    for its edit mode; when empty, units sharing a stretch of boundary. ``size_rule``: the rule the split
+    was driven by, {attr: population|households, max, min}, when flags overrode the profile's numbers.
+    ``report_date``: the date the report carries (ISO, given by the caller: the data's date or the one the
+    user passed; never the clock, so the same inputs give the same report). ``population_kind``: what the
+    population data holds (resident / registered / actual / unspecified), as the reader detected it.
     """
 
     community_name: str
@@ -53,3 +59,7 @@ class Context:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     profiles: Sequence[Mapping[str, Any]] = ()
     repairs: Sequence[Mapping[str, Any]] = ()
+    adjacency: Sequence[tuple[str, str]] = ()
+    size_rule: Mapping[str, Any] = field(default_factory=dict)
+    report_date: str | None = None
+    population_kind: str | None = None

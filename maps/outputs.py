@@ -48,8 +48,8 @@ def write_outputs(out_dir: Path, proposals: Sequence[Proposal], context: Context
     written["map"] = out / "map.html"
     (out / "report.html").write_text(render_report(views, local), encoding="utf-8")
     written["report"] = out / "report.html"
-    log.info("wrote %d files for %d option(s) to %s in %.1f s", len(written), len(views), out,
-             time.perf_counter() - start)
+    # the caller counts the folder's files once everything (run.json too) is in place
+    log.debug("maps: %d outputs for %d option(s) in %.1f s", len(written), len(views), time.perf_counter() - start)
     return written
 
 

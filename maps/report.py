@@ -18,8 +18,8 @@ from maps.options import OptionView
 from maps.sizhi import SIDES
 from maps.templating import render
 from maps.totals import cap_text, conservation
-from maps.wording import (METRIC_NAMES, SIDES_ZH, STATUS_ZH, check_mark, count, decimal, percent, plain,
-                          yes_no)
+from maps.wording import (METRIC_NAMES, SIDES_ZH, STATUS_ZH, basis_text, check_mark, count, decimal, note_text,
+                          percent, plain, yes_no)
 
 _CERTIFICATE_ORDER = ("status", "districts", "minimum_proven", "objective_name", "objective", "bound", "gap",
                       "runtime_s", "backend", "solver_version", "reasons")
@@ -30,7 +30,21 @@ _CERTIFICATE_NAMES = {
     "runtime_s": "求解时间 runtime (s)", "backend": "求解器 backend", "solver_version": "求解器版本 version",
     "reasons": "说明 reasons", "attempts": "求解记录 attempts",
 }
-_SKIPPED_CERTIFICATE_KEYS = {"assignment", "centres"}
+# the solver's own log (attempts) stays in run.json: the printed report keeps to what a reviewer signs
+# and so do its timings: they differ from run to run, and a reviewer signs the plan, not the solve
+_SKIPPED_CERTIFICATE_KEYS = {"assignment", "centres", "attempts", "runtime_s"}
+_SKIPPED_METRICS = {"districts", "status", "gap", "minimum_proven", "max_population", "min_population",
+                    "runtime_s", "objective_value"}
+MISSING_STAFF = "现有人员数据缺失 present staff not in the data"
+MISSING_PRESENT = "现状数据缺失 present value not in the data"
+
+# provenance keys as the pipeline writes them, in Chinese and English
+_PROVENANCE_ZH = {
+    "community": "社区", "crs": "坐标系", "profile": "政策口径", "population basis": "人口口径",
+    "persons per household": "户均人口", "objective": "目标函数", "solver backend": "求解器",
+    "time limit (s)": "求解时限（秒）", "seed": "随机种子", "versions": "软件版本", "note": "说明",
+    "inputs": "输入数据", "input": "输入数据", "point moved": "人口点调整", "date": "日期",
+}
 
 
 def render_report(views: Sequence[OptionView], context: Context, *,
@@ -48,10 +62,13 @@ def render_report(views: Sequence[OptionView], context: Context, *,
         "rule_sums": _rule_sums(views),
         "options": [_option_section(view, context, font_path) for view in views],
         "profiles": [_profile_row(p) for p in context.profiles],
-        "provenance": _flatten(context.provenance),
+        "provenance": [(_provenance_key(key), note_text(value) if _is_note(key) else value)
+                       for key, value in _flatten(context.provenance)],
         "repairs": [{"layer": str(r.get("layer", "")), "features": "、".join(map(str, r.get("features", ()))),
                      "rule": str(r.get("description") or r.get("rule", "")),
                      "area_m2": count(float(r.get("area_m2") or 0.0))} for r in context.repairs],
+        "date": context.report_date or "—",
+        "basis": _basis(context),
     }
     return render("report.html", **values)
 
@@ -113,8 +130,8 @@ def _comparison(views: Sequence[OptionView], context: Context) -> dict[str, Any]
         failed = [r for r in view.compliance if r.get("ok") is False]
         put("不符合的规则 rule checks failed", i, str(len(failed)))
         for key, value in view.metrics.items():
-            if key in ("districts", "status", "gap", "minimum_proven", "max_population", "min_population"):
-                continue  # already shown above from the certificate and the shapes
+            if key in _SKIPPED_METRICS:
+                continue  # shown above from the certificate and the shapes, or left to run.json
             shown = percent(value, 1) if str(key).endswith("_share") else plain(value)
             put(METRIC_NAMES.get(key, str(key)), i, shown)
     return {"headers": [f"{v.title}{'（推荐）' if v.number == 1 else ''}" for v in views],
@@ -131,7 +148,7 @@ def _rule_sums(views: Sequence[OptionView]) -> dict[str, Any]:
             if key not in keys:
                 keys.append(key)
             cell = sums.setdefault((*key, i), {"required": 0.0, "present": 0.0, "numeric": True,
-                                              "has_present": False, "failed": 0})
+                                              "has_present": False, "failed": 0, "judged": 0})
             required, present = _number(row.get("required")), _number(row.get("present"))
             if required is None:
                 cell["numeric"] = False
@@ -140,6 +157,8 @@ def _rule_sums(views: Sequence[OptionView]) -> dict[str, Any]:
             if present is not None:
                 cell["present"] += present
                 cell["has_present"] = True
+            if row.get("ok") is not None:
+                cell["judged"] += 1
             if row.get("ok") is False:
                 cell["failed"] += 1
     table = []
@@ -156,7 +175,11 @@ def _rule_sums(views: Sequence[OptionView]) -> dict[str, Any]:
                 parts.append(f"需 required Σ {count(cell['required'])}")
                 if cell["has_present"]:
                     parts.append(f"现有 present Σ {count(cell['present'])}")
-            parts.append(f"不符合 failed {cell['failed']}")
+            if cell["judged"]:
+                parts.append(f"不符合 failed {cell['failed']}")
+            elif not cell["has_present"]:
+                # nothing to judge against: say what is missing rather than "failed 0"
+                parts.append(_missing_present(rule))
             cells.append(" · ".join(parts))
         table.append({"profile": profile, "rule": rule, "cells": cells})
     return {"headers": [v.title for v in views], "rows": table}
@@ -187,8 +210,6 @@ def _option_section(view: OptionView, context: Context,
             shown = percent(value)
         elif key == "minimum_proven":
             shown = yes_no(value)
-        elif key == "attempts":
-            continue  # shown as its own table below the certificate
         else:
             shown = plain(value)
         certificate.append((_CERTIFICATE_NAMES.get(key, key), shown))
@@ -210,25 +231,24 @@ def _option_section(view: OptionView, context: Context,
     general = [_compliance_row(r) for key, rows in by_district.items() if key is None for r in rows]
     kept = conservation(context.totals, view)
     return {"number": view.number, "title": view.title, "label": view.label, "png": base64.b64encode(png).decode(),
-            "certificate": certificate, "attempts": _attempts(view.certificate.get("attempts")),
+            "certificate": certificate,
             "communities": communities, "general_compliance": general,
             "totals_text": kept.text, "match": kept.match}
 
 
-def _attempts(attempts: Any) -> dict[str, Any] | None:
-    """The solver's log (one row per stage or round) as a table; None when there is none."""
-    if not attempts or not all(isinstance(a, Mapping) for a in attempts):
-        return None
-    columns: list[str] = []
-    for attempt in attempts:
-        columns += [str(k) for k in attempt if str(k) not in columns]
-    rows = [[plain(a.get(c)) if c in a else "" for c in columns] for a in attempts]
-    return {"columns": columns, "rows": rows}
+def _is_staff(rule: Any) -> bool:
+    return "社区工作者" in str(rule) or "worker" in str(rule).lower()
+
+
+def _missing_present(rule: Any) -> str:
+    return MISSING_STAFF if _is_staff(rule) else MISSING_PRESENT
 
 
 def _compliance_row(row: Mapping[str, Any]) -> dict[str, str]:
+    present = row.get("present")
     return {"profile": plain(row.get("profile")), "rule": plain(row.get("rule")),
-            "required": plain(row.get("required")), "present": plain(row.get("present")),
+            "required": plain(row.get("required")),
+            "present": plain(present) if present is not None else _missing_present(row.get("rule")),
             "ok": check_mark(row.get("ok")), "ok_class": {True: "ok", False: "bad"}.get(row.get("ok"), ""),
             "note": plain(row.get("note")) if row.get("note") else ""}
 
@@ -241,7 +261,7 @@ def _profile_row(profile: Mapping[str, Any]) -> dict[str, str]:
         if profile.get(key) is not None:
             size.append(label.format(count(profile[key])))
     return {"name": plain(profile.get("name")), "title": plain(profile.get("title")),
-            "source": plain(profile.get("source")), "basis": plain(profile.get("population_basis")),
+            "source": plain(profile.get("source")), "basis": basis_text(profile.get("population_basis")),
             "persons_per_household": plain(profile.get("persons_per_household")),
             "size": "；".join(size) or "—", "staff": _rules_text(profile.get("staff")),
             "facility": _rules_text(profile.get("facility"))}
@@ -279,3 +299,28 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     elif value is not None and not (isinstance(value, float) and pd.isna(value)):
         rows.append((prefix or "value", plain(value)))
     return rows
+
+
+def _is_note(key: str) -> bool:
+    return key.split(" ", 1)[0] == "note"
+
+
+def _provenance_key(key: str) -> str:
+    """'input: population' → '输入数据 input: population'; keys the table does not know stay as they are."""
+    head = key.split(":", 1)[0].split("[", 1)[0].split(".", 1)[0].strip()
+    word = head.rstrip("0123456789 ").strip()
+    zh = _PROVENANCE_ZH.get(head) or _PROVENANCE_ZH.get(word)
+    return f"{zh} {key}" if zh else key
+
+
+def _basis(context: Context) -> dict[str, Any]:
+    """Which population each profile's rules count, what the data holds, and whether they differ."""
+    held = basis_text(context.population_kind) if context.population_kind else ""
+    rows = []
+    for profile in context.profiles:
+        counted = basis_text(profile.get("population_basis"))
+        rows.append({"name": plain(profile.get("name")), "counted": counted})
+    chosen = rows[0]["counted"] if rows else ""
+    differs = bool(held and chosen and held != chosen and not held.startswith("口径未注明"))
+    return {"rows": rows, "held": held, "chosen": chosen, "differs": differs,
+            "unstated": held.startswith("口径未注明")}

@@ -3,8 +3,9 @@
 The community's outline is cut into short pieces; each piece faces east, south, west or north by its
 outward normal. A piece is "along" a named road or river when it lies within ``road_tolerance_m`` of the
 centre-line and runs roughly parallel to it (so a road that merely crosses the side does not count).
-A side is named after the roads/rivers covering at least ``min_share`` of it; where no road runs, after
-the neighbouring new community, else the original community's boundary.
+A side names every road or river covering at least ``min_share`` (30 %) of it and, where no such road runs,
+every neighbouring new community and stretch of the original community's boundary covering that much: no
+stretch of 30 % or more is left out, and nothing that does not run along the side is named.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from maps.wording import SIDES_ZH
 SIDES = ("east", "south", "west", "north")
 _PARALLEL_COS = math.cos(math.radians(35.0))
 _DIRECTION_STEP_M = 2.0
+_ON_LINE_M = 1.0                               # a piece this close is on the line, whatever the angle
+_BESIDE_COS = math.cos(math.radians(60.0))     # offset within 30° of square to the line: beside it
 
 
 @dataclass(frozen=True)
@@ -94,26 +97,40 @@ def _pieces(geometry: BaseGeometry, step_m: float) -> tuple[np.ndarray, np.ndarr
 
 
 def _along_line(line: BaseGeometry, mids: np.ndarray, dirs: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """Which pieces lie within tolerance of the line and run parallel to it."""
+    """Which pieces lie within tolerance of the line, beside it (not beyond one of its ends) and parallel."""
     points = shapely.points(mids)
     near = shapely.distance(line, points) <= tolerance_m
     if not near.any():
         return near
     position = shapely.line_locate_point(line, points[near])
+    nearest = shapely.get_coordinates(shapely.line_interpolate_point(line, position))
     ahead = shapely.get_coordinates(shapely.line_interpolate_point(line, position + _DIRECTION_STEP_M))
     behind = shapely.get_coordinates(shapely.line_interpolate_point(line, position - _DIRECTION_STEP_M))
     direction = ahead - behind
     norm = np.hypot(direction[:, 0], direction[:, 1])
-    cos = np.abs((direction * dirs[near]).sum(axis=1)) / np.where(norm > 0, norm, np.inf)
+    safe_norm = np.where(norm > 0, norm, np.inf)
+    cos = np.abs((direction * dirs[near]).sum(axis=1)) / safe_norm
+    # beside the line the offset to its nearest point is square to it; past an end it points along it
+    offset = mids[near] - nearest
+    offset_norm = np.hypot(offset[:, 0], offset[:, 1])
+    beside = (offset_norm <= _ON_LINE_M) | (
+        np.abs((offset * direction).sum(axis=1)) / (np.maximum(offset_norm, _ON_LINE_M) * safe_norm) < _BESIDE_COS)
     result = near.copy()
-    result[near] = cos >= _PARALLEL_COS
+    result[near] = (cos >= _PARALLEL_COS) & beside
     return result
 
 
 def describe_sides(geometry: BaseGeometry, *, lines: Sequence[Feature], neighbours: Sequence[Feature],
                    outline: Feature | None, road_tolerance_m: float = 40.0, touch_tolerance_m: float = 2.0,
-                   min_share: float = 0.2, step_m: float = 10.0, max_names: int = 2) -> dict[str, Side]:
-    """{side: Side} for east, south, west, north of one community (projected CRS, metres)."""
+                   min_share: float = 0.3, step_m: float = 10.0) -> dict[str, Side]:
+    """{side: Side} for east, south, west, north of one community (projected CRS, metres).
+
+    A side names every road or river that runs along at least ``min_share`` of its length, then, on the
+    rest of it, every neighbouring new community and the original boundary that make up at least
+    ``min_share`` of its length: nothing that covers less, so nothing that does not run along the side,
+    and no stretch of ``min_share`` or more left out. Where nothing reaches ``min_share``, the one thing
+    running along most of the side is named.
+    """
     mids, dirs, lengths, sides = _pieces(geometry, step_m)
     if len(mids) == 0:
         return {side: Side(side=side, names=(), kinds=(), length_m=0.0) for side in SIDES}
@@ -128,24 +145,27 @@ def describe_sides(geometry: BaseGeometry, *, lines: Sequence[Feature], neighbou
         if side_length == 0:
             result[side] = Side(side=side, names=(), kinds=(), length_m=0.0)
             continue
-        covered = sorted(((float(lengths[on_side & mask].sum()), f, mask) for f, mask in along_lines),
-                         key=lambda item: (-item[0], item[1].name))
-        chosen = [item for item in covered if item[0] >= min_share * side_length][:max_names]
+        roads = _shares(along_lines, on_side, lengths, side_length)
+        chosen = [item for item in roads if item[0] >= min_share]
         claimed = np.zeros_like(on_side)
         for _, _, mask in chosen:
             claimed |= mask
-        rest = on_side & ~claimed
-        if float(lengths[rest].sum()) >= 0.5 * side_length:
-            # where no road runs, the side is named after what it touches
-            others = sorted(((float(lengths[rest & mask].sum()), f, mask) for f, mask in touching),
-                            key=lambda item: (-item[0], item[1].kind != "neighbour", item[1].name))
-            if others and others[0][0] >= min_share * side_length:
-                chosen.append(others[0])
-        if not chosen and covered and covered[0][0] > 0:
-            chosen = [covered[0]]
+        # what the side touches where no chosen road runs: the neighbour, or the original boundary
+        others = _shares(touching, on_side & ~claimed, lengths, side_length)
+        chosen += [item for item in others if item[0] >= min_share]
+        if not chosen:
+            best = sorted(roads + _shares(touching, on_side, lengths, side_length), key=lambda item: -item[0])
+            chosen = best[:1] if best and best[0][0] > 0 else []
         result[side] = Side(side=side, names=tuple(f.name for _, f, _ in chosen),
                             kinds=tuple(f.kind for _, f, _ in chosen), length_m=side_length)
     return result
+
+
+def _shares(candidates: Sequence[tuple[Feature, np.ndarray]], pieces: np.ndarray, lengths: np.ndarray,
+            side_length: float) -> list[tuple[float, Feature, np.ndarray]]:
+    """(share of the side, feature, its pieces there) per candidate, largest share first, then by name."""
+    shares = [(float(lengths[pieces & mask].sum()) / side_length, f, pieces & mask) for f, mask in candidates]
+    return sorted(shares, key=lambda item: (-item[0], item[1].kind != "neighbour", item[1].name))
 
 
 def sizhi_sentence(sides: Mapping[str, Side]) -> str:

@@ -24,10 +24,12 @@ from shapely.geometry import mapping
 
 from maps import colours
 from maps.basemaps import tile_sources
+from maps.editing import edit_data
 from maps.gcj02 import shift_geometry
 from maps.model import Context
 from maps.offline import leaflet_css, leaflet_js, package_static
 from maps.options import OptionView
+from maps.roadnames import label_points, road_labels
 from maps.templating import render, script_json
 from maps.totals import cap_text, conservation
 from maps.wording import STATUS_ZH, as_number, count, decimal, percent, yes_no
@@ -248,6 +250,16 @@ def _road_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
     return _collection(features)
 
 
+def _road_label_items(context: Context, gaode: bool) -> list[dict[str, Any]]:
+    labels = road_labels(context.roads, shapely.union_all(np.asarray(list(context.boundary.geometry), dtype=object)))
+    if not labels:
+        return []
+    shown = _display_frame(label_points(labels, context.crs), gaode=gaode)
+    return [{"name": label.name, "kind": label.kind, "angle": label.angle_deg,
+             "lat": round(float(p.y), _DISPLAY_DIGITS), "lon": round(float(p.x), _DISPLAY_DIGITS)}
+            for label, p in zip(labels, shown.geometry)]
+
+
 def _facility_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
     facilities = context.facilities
     if facilities is None or facilities.empty:
@@ -316,7 +328,7 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
     shown_boundary = _display_frame(context.boundary, gaode=gaode)
     west, south, east, north = shown_boundary.total_bounds
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=14,
-                      control_scale=True, zoom_snap=0.25)
+                      control_scale=False, zoom_snap=0.25)
     fmap.default_js = []   # folium would fetch Leaflet, jQuery, Bootstrap… from CDNs: all dropped
     fmap.default_css = []
     figure = fmap.get_root()
@@ -325,9 +337,15 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
                        ("leaflet_css", f"<style>{leaflet_css()}</style>"),
                        ("leaflet_js", f"<script>{leaflet_js()}</script>"),
                        ("rd_css", f"<style>{package_static('webmap.css')}</style>"),
-                       ("rd_js", f"<script>{package_static('webmap.js')}</script>")):
+                       ("rd_js", f"<script>{package_static('webmap.js')}</script>"),
+                       ("rd_edit_css", f"<style>{package_static('edit.css')}</style>"),
+                       ("rd_edit_js", f"<script>{package_static('edit.js')}</script>"),
+                       ("rd_roadnames_css", f"<style>{package_static('roadnames.css')}</style>"),
+                       ("rd_roadnames_js", f"<script>{package_static('roadnames.js')}</script>")):
         figure.header.add_child(RawHtml(text), name=name)
     fmap.add_child(ParentCall("RedistrictMap.panes(PARENT);"))
+    # metres and kilometres only: the reviewers' unit
+    fmap.add_child(ParentCall("L.control.scale({metric: true, imperial: false}).addTo(PARENT);"))
     store: dict[str, Any] = {}  # layer key → features, written once as JSON (see DataLayer)
     for source in tiles:
         folium.TileLayer(tiles=source.url, attr=source.attribution, name=control_name(source.name), overlay=True,
@@ -353,6 +371,8 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
     if roads is not None:
         DataLayer(store, "geoJson", roads, kind="roads", key="roads",
                   name="道路与河流 Roads & rivers").add_to(fmap)
+        DataLayer(store, "roadLabels", _road_label_items(context, gaode), kind="roadlabels", key="road-labels",
+                  name="路名与河名 Road & river names").add_to(fmap)
     facilities = _facility_layer(context, gaode)
     if facilities is not None:
         DataLayer(store, "geoJson", facilities, kind="facilities", key="facilities",
@@ -369,6 +389,10 @@ def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | N
     fit.add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     fmap.add_child(ParentCall("RedistrictMap.watchOptions(PARENT);"))
+    if views:  # edit mode: static/edit.js, its data from maps/editing.py, read from the data block
+        store["edit"] = edit_data(views, context, lambda frame: [
+            _geometry_json(g) for g in _display_frame(frame, gaode=gaode).geometry])
+        fmap.add_child(ParentCall('RedistrictEdit.start(PARENT, RedistrictMap.data("edit"));'))
     figure.html.add_child(RawHtml(_panel(views, context, basemap)), name="rd_panel")
     figure.header.add_child(data_block(store), name="rd_data")
     _stable_ids(figure)

@@ -8,6 +8,49 @@ _NUMERALS = "一二三四五六七八九十"
 
 SIDES_ZH = {"east": "东", "south": "南", "west": "西", "north": "北"}
 
+# the population a rule counts (a profile's ``population_basis``) and what a data column holds
+BASIS_ZH = {"resident": "常住人口 resident population", "registered": "户籍人口 registered population",
+            "actual": "实有人口 actual population"}
+
+
+def basis_text(basis: Any) -> str:
+    """'常住人口 resident population' for a profile basis or a data kind such as 'resident (常住)'."""
+    key = str(basis or "").split(" ", 1)[0].strip().lower()
+    if key in BASIS_ZH:
+        return BASIS_ZH[key]
+    return "口径未注明 kind not stated" if key in ("", "unspecified", "none") else str(basis)
+
+
+# the gist, in Chinese, of the notes the readers and the unit builder write in English (first match wins)
+_NOTE_GIST_ZH = (
+    ("all layers in", "各图层统一到该投影坐标系"),
+    ("population from column", "人口取自该字段"),
+    ("converted to WGS84", "坐标已转换为 WGS84"),
+    ("lon/lat", "经纬度坐标系按声明处理"),
+    ("no CRS in the file", "文件无坐标系，按声明处理"),
+    ("CRS stated as", "坐标系按声明处理"),
+    ("not a unique id", "编号不唯一，按行重新编号"),
+    ("read from DXF", "读自 DXF 文件"),
+    ("clipped to the community boundary", "楼盘已裁剪至社区边界或相邻楼盘"),
+    ("covered entirely by earlier estates", "被其他楼盘完全覆盖的楼盘未计入"),
+    ("sliver", "细碎图斑已并入相邻单元"),
+    ("isolated piece", "零星小块单独成块"),
+    ("population point(s) in no unit", "未落入任何单元的人口点已移至最近单元"),
+    ("remaining land cut along roads", "楼盘以外用地沿道路、河流划分为地块"),
+    ("remaining land cut by a", "楼盘以外用地按方格划分为地块（未提供道路）"),
+    ("encoding", "文字编码"),
+)
+
+
+def note_text(note: Any) -> str:
+    """A provenance note in Chinese (its gist) and in English (as written): '人口取自该字段 — estates: …'."""
+    text = plain(note)
+    for key, gist in _NOTE_GIST_ZH:
+        if key.lower() in text.lower():
+            return f"{gist} — {text}"
+    return f"说明（英文）— {text}"
+
+
 STATUS_ZH = {
     "optimal": "最优（已证明） optimal (proven)",
     "feasible": "可行，未证明最优 feasible, not proven optimal",

@@ -158,7 +158,10 @@ def _finished(folder: Path, config: SplitConfig) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError):
         return None
     ours = _comparable(config.to_scenario())
-    if _comparable(record.get("scenario", {})) != ours:
+    theirs = _comparable(record.get("scenario", {}))
+    if config.date is None:
+        theirs.get("run", {}).pop("date", None)  # a date the run took from its data is not a setting
+    if theirs != ours:
         return None
     option = record["options"][0]
     return {"districts": option["plan"]["districts"], "plan_status": option["plan"]["status"],

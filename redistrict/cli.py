@@ -20,8 +20,26 @@ from redistrict.terminal import VisibleFormatter, visible
 
 log = logging.getLogger("redistrict")
 
+_OWN_PACKAGES = ("redistrict", "boundaries", "solver", "maps")
+_NOISY_LIBRARIES = ("pyogrio", "fiona", "matplotlib", "PIL", "distributed", "asyncio")
+
 EPILOG = """exit codes: 0 success · 2 bad input or usage · 3 infeasible (no plan can satisfy the rules) ·
 4 no solution found within the time limit · 1 internal error"""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends "(default: …)" to an option's help when it has a real default; options whose default comes
+    from the scenario or the profile (argparse default None) say so in their own words."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default is argparse.SUPPRESS
+        if "default" in text or unset or action.default == []:
+            return text
+        return super()._get_help_string(action)
+
+
+_DEFAULTS = SplitConfig()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,24 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS so that a subcommand's copy of -v does not reset a -v given before the subcommand
     common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="more detail (repeat for debug)")
-    common.add_argument("-q", "--quiet", action="count", default=argparse.SUPPRESS, help="only errors")
+                        help="more detail on stderr: -v adds redistrict's debug messages (and the traceback "
+                             "of an internal error), -vv also the libraries' own debug messages")
+    common.add_argument("-q", "--quiet", action="count", default=argparse.SUPPRESS,
+                        help="only errors on stderr (no progress, no warnings); the result still goes to stdout")
 
     parser = argparse.ArgumentParser(
-        prog="redistrict", parents=[common], epilog=EPILOG,
+        prog="redistrict", parents=[common], epilog=EPILOG, formatter_class=HelpFormatter,
         description="Split oversized urban communities (社区) into contiguous new communities under a cap, "
                     "keeping residential estates whole, with proven-optimal integer programming.")
     parser.add_argument("--version", action="version", version=f"redistrict {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = commands.add_parser("demo", parents=[common], epilog=EPILOG,
+    demo = commands.add_parser("demo", formatter_class=HelpFormatter, parents=[common], epilog=EPILOG,
                                help="run the whole pipeline on the embedded synthetic sample",
                                description="Run the whole pipeline on the embedded synthetic sample community.")
     demo.add_argument("--out", default="redistrict-demo", help="output folder (default: %(default)s)")
     _add_run_options(demo)
     demo.set_defaults(handler=_run_demo)
 
-    split = commands.add_parser("split", parents=[common], epilog=EPILOG,
+    split = commands.add_parser("split", formatter_class=HelpFormatter, parents=[common], epilog=EPILOG,
                                 help="split one community of your own layers",
                                 description="Split one oversized community of your own layers into new "
                                             "communities. Any format geopandas reads (GeoJSON, GPKG, SHP, GDB, "
@@ -85,11 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_layer_options(split)
     split.add_argument("--community", help="name (or id) of the community to split; default: the only one, "
                                            "or the only one over the limit")
-    split.add_argument("--out", help="output folder (default: redistrict-out)")
+    split.add_argument("--out", help=f"output folder (default: {_DEFAULTS.out})")
     _add_run_options(split)
     split.set_defaults(handler=_run_split)
 
-    inspect = commands.add_parser("inspect", parents=[common], epilog=EPILOG,
+    inspect = commands.add_parser("inspect", formatter_class=HelpFormatter, parents=[common],
+                                  epilog=EPILOG,
                                   help="validate layers and list every problem at once",
                                   description="Validate the layers: every problem at once, each naming the "
                                               "layer, the feature and what to do.")
@@ -97,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", dest="json_path", help="also write the report as JSON to this file")
     inspect.set_defaults(handler=_run_inspect)
 
-    solve = commands.add_parser("solve", parents=[common], epilog=EPILOG,
+    solve = commands.add_parser("solve", formatter_class=HelpFormatter, parents=[common], epilog=EPILOG,
                                 help="solve a networkx/GerryChain adjacency-JSON graph directly",
                                 description="Solve a districting problem on an adjacency graph in networkx "
                                             "JSON (GerryChain's format) and write plan.json.")
@@ -106,30 +127,31 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--districts", default="auto", help="number of districts, or 'auto' (the fewest)")
     solve.add_argument("--min-population", type=float, help="floor per district")
     solve.add_argument("--max-population", type=float, required=True, help="cap per district")
-    solve.add_argument("--objective", choices=OBJECTIVES, default="inertia")
-    solve.add_argument("--backend", choices=BACKENDS, default="highs")
+    solve.add_argument("--objective", choices=OBJECTIVES, default="inertia", help="what the plan minimises")
+    solve.add_argument("--backend", choices=BACKENDS, default="highs", help="MIP solver")
     solve.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds")
-    solve.add_argument("--seed", type=int, default=0)
+    solve.add_argument("--seed", type=int, default=0, help="seed for the heuristics")
     solve.add_argument("--first-plan", action="store_true",
                        help="stop at the first plan that meets every rule (is there a plan at all?), "
                             "or at a proof that none exists; the plan is not optimised")
     solve.add_argument("--out", default="plan.json", help="where to write the plan (default: %(default)s)")
     solve.set_defaults(handler=_run_solve)
 
-    batch = commands.add_parser("batch", parents=[common], epilog=EPILOG,
+    batch = commands.add_parser("batch", formatter_class=HelpFormatter, parents=[common], epilog=EPILOG,
                                 help="split every oversized community of a city",
                                 description="Find every community over the profile's limit and split each one "
                                             "(one folder per community, plus a city summary). A failure in one "
                                             "community does not stop the others; rerunning skips finished ones.")
     _add_layer_options(batch)
-    batch.add_argument("--out", help="output folder (default: redistrict-out)")
+    batch.add_argument("--out", help=f"output folder (default: {_DEFAULTS.out})")
     batch.add_argument("--jobs", type=int, default=2, help="local worker processes (default: %(default)s)")
     batch.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the jobs on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
     _add_run_options(batch)
     batch.set_defaults(handler=_run_batch)
 
-    profiles = commands.add_parser("profiles", parents=[common], help="list or show policy profiles")
+    profiles = commands.add_parser("profiles", formatter_class=HelpFormatter, parents=[common],
+                                   help="list or show policy profiles")
     profiles.add_argument("name", nargs="?", help="a profile to show in full")
     profiles.set_defaults(handler=_run_profiles)
     return parser
@@ -160,27 +182,35 @@ def _add_layer_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("rules and solver")
-    run.add_argument("--profile", help="policy profile name or TOML path (default: dongguan-2023); "
+    run.add_argument("--profile", help=f"policy profile name or TOML path (default: {_DEFAULTS.profile}); "
                                        "see `redistrict profiles`")
-    run.add_argument("--cap", type=float, help="maximum per new community (overrides the profile)")
-    run.add_argument("--floor", type=float, help="minimum per new community")
-    run.add_argument("--districts", help="number of new communities, or 'auto' (the fewest feasible)")
-    run.add_argument("--objective", choices=OBJECTIVES, help="inertia (compact, default), boundary, cut-edges")
-    run.add_argument("--options", type=int, help="how many different proposals (方案) to produce")
+    run.add_argument("--cap", type=float, help="maximum per new community (default: the profile's cap)")
+    run.add_argument("--floor", type=float, help="minimum per new community (default: the profile's floor, "
+                                                 "none when --cap is given)")
+    run.add_argument("--districts", help="number of new communities, or 'auto' (the fewest feasible) "
+                                         f"(default: {_DEFAULTS.districts})")
+    run.add_argument("--objective", choices=OBJECTIVES, help="inertia (compact), boundary, cut-edges "
+                                                             f"(default: {_DEFAULTS.objective})")
+    run.add_argument("--options", type=int, help="how many different proposals (方案) to produce "
+                                                 f"(default: {_DEFAULTS.options})")
     run.add_argument("--require-facility", action="store_true", default=None,
                      help="every new community must contain a service facility")
     run.add_argument("--split-large-estates", action="store_true", default=None,
                      help="divide an estate above the cap along its buildings or phases into the fewest parts "
                           "within the rules (default: it becomes a community of its own, reported as an "
                           "exception to the size rule)")
-    run.add_argument("--backend", choices=BACKENDS, help="MIP solver (default: highs)")
-    run.add_argument("--time-limit", dest="time_limit_s", type=float, help="wall-clock seconds per option")
-    run.add_argument("--seed", type=int, help="seed for the heuristics (default 0)")
+    run.add_argument("--backend", choices=BACKENDS, help=f"MIP solver (default: {_DEFAULTS.backend})")
+    run.add_argument("--time-limit", dest="time_limit_s", type=float,
+                     help=f"wall-clock seconds per option (default: {_DEFAULTS.time_limit_s:g})")
+    run.add_argument("--seed", type=int, help=f"seed for the heuristics (default: {_DEFAULTS.seed})")
     run.add_argument("--grid-size", dest="grid_size_m", type=float,
-                     help="block size in metres where no roads cut the land (default 250)")
+                     help=f"block size in metres where no roads cut the land "
+                          f"(default: {_DEFAULTS.grid_size_m:g})")
     run.add_argument("--basemap", choices=("osm", "tianditu", "gaode"),
                      help="base map for map.html (default: none, works offline); tianditu needs a key in the "
                           "TIANDITU_KEY environment variable")
+    run.add_argument("--date", metavar="YYYY-MM-DD",
+                     help="the date the report carries (default: the date of the newest input file)")
     run.add_argument("--shapefile", action="store_true", default=None,
                      help="also write a Shapefile set (ASCII field names, with a field table)")
 
@@ -191,7 +221,7 @@ def config_from_args(args: argparse.Namespace, base: SplitConfig | None = None) 
     overrides = {k: (str(Path(v).resolve()) if v else None) for k, v in overrides.items()}
     for name in ("community", "profile", "cap", "floor", "districts", "objective", "options", "backend",
                  "time_limit_s", "seed", "grid_size_m", "require_facility", "split_large_estates", "basemap",
-                 "shapefile", "out", "encoding", "repair"):
+                 "shapefile", "out", "encoding", "repair", "date"):
         overrides[name] = getattr(args, name, None)
     if overrides.get("out"):
         overrides["out"] = str(Path(overrides["out"]).resolve())
@@ -261,7 +291,8 @@ def _print_summary(result: Any) -> None:
     same = conserved(totals)
     print(f"population in {totals['population_in']:,.0f} / out {totals['population_out']:,.0f}; households in "
           f"{totals['households_in']:,.0f} / out {totals['households_out']:,.0f} ({'equal' if same else 'DIFFERENT'})")
-    print(visible(f"written to {result.out_dir}: " + ", ".join(sorted(p.name for p in result.files.values()))))
+    print(visible(f"{result.file_count} files written to {result.out_dir}: "
+                  + ", ".join(sorted(p.name for p in result.files.values()))))
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
@@ -341,15 +372,19 @@ def _fail(message: str) -> None:
 
 
 def _configure_logging(level: int) -> None:
-    chosen = logging.WARNING if level < 0 else logging.INFO if level == 0 else logging.DEBUG
+    """level = (number of -v) - (number of -q): -q errors only; 0 progress and warnings; -v debug messages
+    of this project's packages; -vv debug messages of the libraries too."""
+    chosen = logging.ERROR if level < 0 else logging.INFO if level == 0 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     # names from the data are shown with their control characters visible, never sent to the terminal
     handler.setFormatter(VisibleFormatter("%(message)s" if chosen > logging.DEBUG
                                           else "%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(chosen)
-    # third-party chatter stays out of the user's terminal unless debugging
-    for noisy in ("pyogrio", "fiona", "matplotlib", "PIL", "distributed", "asyncio"):
-        logging.getLogger(noisy).setLevel(max(chosen, logging.WARNING))
-
+    # the root level governs the libraries: their warnings by default, their debug output only with -vv
+    libraries = logging.ERROR if level < 0 else logging.WARNING if level < 2 else logging.DEBUG
+    root.setLevel(libraries)
+    for ours in _OWN_PACKAGES:
+        logging.getLogger(ours).setLevel(chosen)
+    for noisy in _NOISY_LIBRARIES:  # some set their own level on import
+        logging.getLogger(noisy).setLevel(libraries)

@@ -5,6 +5,7 @@ run is repeated exactly with ``--scenario run.json``.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
@@ -45,6 +46,7 @@ class SplitConfig:
     shapefile: bool = False
     repair: bool = False
     out: str = "redistrict-out"
+    date: str | None = None          # the report's date (YYYY-MM-DD); default: the newest input file's date
 
     def with_overrides(self, **overrides: Any) -> "SplitConfig":
         """Flags win over the scenario; a flag left unset (None) keeps the scenario's value."""
@@ -66,7 +68,8 @@ class SplitConfig:
                                  ("objective", self.objective), ("options", self.options),
                                  ("grid_size_m", self.grid_size_m),
                                  ("require_facility", self.require_facility), ("repair", self.repair),
-                                 ("split_large_estates", self.split_large_estates)) if v is not None}
+                                 ("split_large_estates", self.split_large_estates), ("date", self.date))
+               if v is not None}
         scenario: dict[str, Any] = {
             "inputs": dict(self.inputs),
             "fields": {k: dict(v) for k, v in self.fields.items()},
@@ -104,7 +107,7 @@ def load_scenario(path: str | Path) -> SplitConfig:
 
 _SECTIONS = {"inputs", "fields", "crs", "datum", "encoding", "run", "solver", "output"}
 _RUN_KEYS = {"community", "profile", "cap", "floor", "districts", "objective", "options", "grid_size_m",
-             "require_facility", "repair", "split_large_estates"}
+             "require_facility", "repair", "split_large_estates", "date"}
 _SOLVER_KEYS = {"backend", "time_limit_s", "seed"}
 _OUTPUT_KEYS = {"out", "basemap", "shapefile"}
 
@@ -170,6 +173,11 @@ def validate_config(config: SplitConfig) -> SplitConfig:
         problems.append(f"options must be a whole number ≥ 1, got {config.options!r}")
     if config.cap is not None and config.floor is not None and config.floor >= config.cap:
         problems.append(f"floor ({config.floor}) must be below the cap ({config.cap})")
+    if config.date is not None:
+        try:
+            config = replace(config, date=datetime.date.fromisoformat(str(config.date)).isoformat())
+        except ValueError:
+            problems.append(f"date must be a day as YYYY-MM-DD (--date 2026-11-25), got {config.date!r}")
     for layer, datum in config.datum.items():
         if datum not in ("wgs84", "gcj02", "bd09"):
             problems.append(f"datum of {layer} must be wgs84, gcj02 or bd09, got {datum!r}")

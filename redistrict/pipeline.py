@@ -2,6 +2,7 @@
 packages meet."""
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -52,6 +53,7 @@ class SplitResult:
     files: Mapping[str, Path]
     totals: Mapping[str, float]
     timings_s: Mapping[str, float]
+    file_count: int = 0              # files in out_dir, counted on disk (a Shapefile set is several)
 
     @property
     def plan(self) -> solver.Plan:
@@ -151,6 +153,8 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     clock = time.perf_counter()
 
     check_target(config.out)
+    # the date is settled once and recorded in run.json's scenario, so a repeated run carries the same one
+    config = replace(config, date=config.date or data_date(config))
     profile = resolve_profile(config)
     if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
         raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "
@@ -198,6 +202,10 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
             provenance=provenance.summary(layers, config, profile, units),
             profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
             repairs=[r.to_dict() for r in report.repairs],
+            adjacency=[(str(u), str(v)) for u, v in graph.edges],
+            size_rule=_size_rule(config, profile),
+            report_date=config.date,
+            population_kind=layers.sources.get("population", {}).get("population_kind"),
         )
         strips = boundaries.crossing_strips(units.frame, graph)
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
@@ -219,8 +227,10 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     out_dir = Path(config.out).resolve()
     files = {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
         "run": out_dir / "run.json"}
+    file_count = sum(1 for path in out_dir.rglob("*") if path.is_file())
+    log.info("wrote %d files to %s", file_count, out_dir)
     return SplitResult(out_dir=out_dir, community=units.community_name, options=tuple(options), files=files,
-                       totals=totals, timings_s=timings)
+                       totals=totals, timings_s=timings, file_count=file_count)
 
 
 def _check_conserved(options: Sequence[Option], totals: Mapping[str, float]) -> None:
@@ -315,6 +325,20 @@ def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.
     label = option_title(index + 1)
     return Option(label=label, plan=plan, frame=assigned, names=names, stats=stats, compliance=compliance,
                   metrics=metrics)
+
+
+def data_date(config: SplitConfig) -> str | None:
+    """The date of the data: the newest modification day (UTC) of the input files, or None without any."""
+    times = [Path(p).stat().st_mtime for p in config.inputs.values() if p and Path(p).is_file()]
+    if not times:
+        return None
+    return datetime.datetime.fromtimestamp(max(times), tz=datetime.timezone.utc).date().isoformat()
+
+
+def _size_rule(config: SplitConfig, profile: Profile) -> dict[str, Any]:
+    """The cap and floor the solver was given (flags over the profile), for map.html's edit mode."""
+    spec = make_spec(config, profile)
+    return {"attr": spec.population_attr, "max": spec.max_population, "min": spec.min_population}
 
 
 def _profiles_to_check(chosen: Profile) -> list[str]:

@@ -1,7 +1,9 @@
 """The command as a user runs it: exit codes, messages that name the culprit, no tracebacks."""
 from __future__ import annotations
 
+import argparse
 import json
+import logging
 import subprocess
 import sys
 
@@ -177,3 +179,54 @@ def test_inspect_on_clean_sample_exits_0():
     assert result.returncode == 0, result.stdout + result.stderr
     assert SAMPLE_COMMUNITY in result.stdout
     assert "0 error(s)" in result.stdout
+
+
+@pytest.fixture()
+def restore_logging():
+    """main() points the root handler at this test's captured stderr: put the logging set-up back after."""
+    names = ("", "redistrict", "boundaries", "solver", "maps", "matplotlib", "pyogrio", "fiona", "PIL",
+             "distributed", "asyncio")
+    saved = {n: logging.getLogger(n).level for n in names}
+    handlers = logging.getLogger().handlers[:]
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger().handlers[:] = handlers
+
+
+@pytest.mark.parametrize("flags, ours, theirs", [
+    (["-q"], logging.ERROR, logging.ERROR),
+    ([], logging.INFO, logging.WARNING),
+    (["-v"], logging.DEBUG, logging.WARNING),
+    (["-vv"], logging.DEBUG, logging.DEBUG),
+    (["-v", "-v"], logging.DEBUG, logging.DEBUG),
+])
+def test_verbosity_flags_do_what_help_says(flags, ours, theirs, capsys, restore_logging):
+    """-q: only errors; default: progress; -v: this project's debug messages; -vv: the libraries' too."""
+    assert main([*flags, "profiles"]) == 0
+    for package in ("redistrict", "boundaries.units", "solver.hess", "maps.report"):
+        logger = logging.getLogger(package)
+        assert logger.getEffectiveLevel() == ours, package
+    for library in ("matplotlib", "pyogrio", "some.other.library"):
+        assert logging.getLogger(library).getEffectiveLevel() == theirs, library
+    logging.getLogger("redistrict.pipeline").warning("a data warning")
+    shown = capsys.readouterr().err
+    assert ("a data warning" in shown) == (flags != ["-q"])
+
+
+def test_help_shows_every_default():
+    """Each option with a default says it in --help (argparse's own or the scenario/profile default)."""
+    from redistrict.cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in subparsers.choices.items():
+        text = " ".join(sub.format_help().split())
+        for action in sub._actions:
+            if not action.option_strings or action.help in (None, argparse.SUPPRESS):
+                continue
+            if action.default not in (None, False, [], argparse.SUPPRESS) or action.dest in (
+                    "time_limit_s", "seed", "objective", "backend", "districts", "options", "profile"):
+                shown = sub._get_formatter()._get_help_string(action)
+                assert "default" in shown, (name, action.option_strings, shown)
+        assert "(default: 60" in text or name not in ("split", "demo", "batch", "solve"), name

@@ -184,3 +184,16 @@ def test_density_overlay_draws_every_unit_when_ticked_and_shows_names_as_text(br
         assert view.errors == [] and view.blocked == []
     finally:
         view.close()
+
+
+def test_road_and_river_names_are_on_the_map_and_the_scale_is_metric(browser, outputs):
+    view = open_page(browser, outputs / "map.html").wait_for_map()
+    page = view.page
+    try:
+        names = page.eval_on_selector_all(".rd-road-name", "es => es.map(e => e.textContent)")
+        assert sorted(names) == sorted(["寒溪河", "东城路", "环城路", "横穿路"])  # the unnamed road has none
+        assert page.locator(".rd-road-name-river", has_text="寒溪河").count() == 1
+        scales = page.eval_on_selector_all(".leaflet-control-scale-line", "es => es.map(e => e.textContent)")
+        assert len(scales) == 1 and scales[0].endswith(("m", "km")) and "ft" not in scales[0], scales
+    finally:
+        view.close()

@@ -97,6 +97,10 @@ def test_assignment_csv_has_bom_and_every_unit_per_option(out):
     assert by_option["1"] == dict(zip(fx.assigned(1)["unit_id"], fx.assigned(1)["district"]))
     assert by_option["2"] == dict(zip(fx.assigned(2)["unit_id"], fx.assigned(2)["district"]))
     assert any(row["name"] == "翠湖花园" and row["district_name"] == "新社区一（方案1）" for row in rows)
+    # a block has no estate: an empty cell, never the text "nan"
+    blocks = [row for row in rows if row["kind"] == "block"]
+    assert blocks and all(row["estate_id"] == "" for row in blocks)
+    assert {row["estate_id"] for row in rows if row["kind"] == "estate"} == {"E1", "E2", "E3"}
 
 
 def test_single_option_csv_has_no_option_column(tmp_path):

@@ -72,8 +72,9 @@ def test_solver_certificates_and_comparison(page):
 
 
 def test_provenance_and_profiles_are_tables(page):
-    assert "<th>inputs.estates.sha256</th><td>abc123</td>" in page
-    assert "<th>persons per household</th><td>2.86</td>" in page
+    assert "<th>输入数据 inputs.estates.sha256</th><td>abc123</td>" in page
+    assert "<th>户均人口 persons per household</th><td>2.86</td>" in page
+    assert "<th>说明 note</th><td>说明（英文）— synthetic test data</td>" in page
     assert "≤ 30,000 人" in page and "EPSG:4547" in page
 
 
@@ -127,3 +128,62 @@ def test_figure_never_draws_missing_glyphs_for_odd_names():
         warnings.simplefilter("error")
         png = option_png(build_views(proposals, local)[0], local)
     assert png.startswith(PNG)
+
+
+# ---- issue 12: what a reviewer signs -----------------------------------------------------------------------
+
+def test_says_which_population_each_rule_counts_and_what_the_data_hold():
+    from dataclasses import replace
+
+    ctx = replace(fx.context(), population_kind="registered (户籍)")
+    text = report(proposals=[fx.proposal(1)], ctx=ctx)
+    basis = text[text.index('id="basis"'):text.index("</section>", text.index('id="basis"'))]
+    assert "常住人口 resident population" in basis  # dongguan-2023 counts residents
+    assert "户籍人口 registered population" in basis  # what the data hold
+    assert "口径不同" in basis and 'class="statement bad"' in basis
+    same = report(proposals=[fx.proposal(1)], ctx=replace(fx.context(), population_kind="resident (常住)"))
+    assert "与规则口径一致" in same and "口径不同" not in same
+    unstated = report(proposals=[fx.proposal(1)], ctx=replace(fx.context(), population_kind="unspecified"))
+    assert "数据未注明人口口径" in unstated
+
+
+def test_carries_the_given_date_and_the_approval_path():
+    from dataclasses import replace
+
+    text = report(proposals=[fx.proposal(1)], ctx=replace(fx.context(), report_date="2026-11-25"))
+    assert '<strong class="report-date">2026-11-25</strong>' in text
+    approval = text[text.index('id="approval"'):]
+    for words in ("街道办事处", "镇人民政府", "市人民政府", "approves"):
+        assert words in approval
+    assert report(proposals=[fx.proposal(1)], ctx=replace(fx.context(), report_date="2026-11-25")) == text  # no clock in the page
+
+
+def test_missing_staff_data_is_said_not_counted_as_passing(page):
+    assert "现有人员数据缺失" in page
+    # staff rows have no present value: never summarised as "failed 0"
+    staff = [line for line in page.splitlines() if "社区工作者 community workers" in line]
+    assert staff and not any("不符合 failed 0" in line for line in staff)
+    assert "不符合 failed 2" in page  # the facility rule was judged (and failed) in both communities
+
+
+def test_solver_log_stays_out_of_the_printed_report():
+    proposals = [fx.proposal(1)]
+    attempts = [{"districts": 2, "stage": "mip", "status": "optimal", "iterations": 812, "time_s": 0.4}]
+    proposals[0] = type(proposals[0])(**{**proposals[0].__dict__,
+                                         "certificate": {**proposals[0].certificate, "attempts": attempts,
+                                                         "runtime_s": 7.3125},
+                                         "metrics": {**proposals[0].metrics, "runtime_s": 7.3125}})
+    text = re.sub(r"base64,[A-Za-z0-9+/=]+", "base64,", report(proposals=proposals))  # not the figures' bytes
+    assert "iterations" not in text and "812" not in text
+    assert "7.31" not in text and "runtime" not in text  # timings differ run to run: run.json keeps them
+    assert "run.json" in text
+
+
+def test_notes_carry_their_gist_in_chinese():
+    from maps.wording import note_text
+
+    assert note_text("estates: population from column '常住人口' (resident (常住) population)").startswith(
+        "人口取自该字段 — estates:")
+    assert note_text("3 sliver(s) under 200 m² merged into the neighbour sharing most boundary").startswith(
+        "细碎图斑已并入相邻单元 — 3 sliver(s)")
+    assert note_text("something new").startswith("说明（英文）— something new")

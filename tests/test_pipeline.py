@@ -18,6 +18,8 @@ EXPECTED_FILES = {"plan.geojson", "plan.gpkg", "assignment.csv", "map.html", "re
 def test_demo_writes_every_file(demo_run):
     written = {p.name for p in demo_run.out_dir.iterdir()}
     assert EXPECTED_FILES <= written
+    # "wrote N files" counts what is on disk, run.json included
+    assert demo_run.file_count == len(written) == len(EXPECTED_FILES)
     # no staging folder left beside the output
     assert not [p for p in demo_run.out_dir.parent.iterdir() if ".partial-" in p.name]
 
@@ -125,3 +127,23 @@ def check_plan_files_for_option(out_dir, option) -> None:
     assert (frame.groupby("district")["population"].sum() <= 30_000).all()
     assert frame["unit_id"].is_unique
     assert sorted(frame["district"].unique()) == list(range(1, option.plan.districts + 1))
+
+
+def test_report_carries_the_data_date_recorded_in_run_json(demo_run, sample_config):
+    from redistrict.pipeline import data_date
+
+    record = json.loads((demo_run.out_dir / "run.json").read_text(encoding="utf-8"))
+    day = record["scenario"]["run"]["date"]
+    assert day == data_date(sample_config)
+    report = (demo_run.out_dir / "report.html").read_text(encoding="utf-8")
+    assert f'<strong class="report-date">{day}</strong>' in report
+    assert "数据未注明人口口径" in report  # the sample's column is plain "population"
+
+
+def test_date_must_be_a_day():
+    from redistrict.config import SplitConfig
+    from redistrict.errors import UsageError
+
+    assert SplitConfig().with_overrides(date="2026-11-25").date == "2026-11-25"
+    with pytest.raises(UsageError, match="--date 2026-11-25"):
+        SplitConfig().with_overrides(date="25/11/2026")
