@@ -7,6 +7,8 @@ Public API (the only names ``redistrict`` uses):
   start; ``Plan.status`` is ``optimal`` only when the bound proves it.
 - ``precheck(graph, spec) -> list[str]``: plain-words reasons why no plan can exist (empty when none found).
 - ``verify(graph, spec, assignment) -> list[str]``: an independent re-check of a plan (empty when valid).
+- ``find_violations(graph, spec, assignment) -> list[Violation]``: the same re-check as records (``Rule``,
+  district, value, limit, units), for scoring a plan a person drew.
 
 The solver never sees a geometry: nodes carry ``population``, ``households``, ``x``, ``y`` (metres) and
 optional ``group`` / ``facility``; edges carry ``length_m`` and ``barrier``.
@@ -16,7 +18,7 @@ from solver.errors import SolverError
 from solver.spec import Spec
 from solver.plan import Plan
 from solver.precheck import precheck
-from solver.verify import verify
+from solver.verify import Rule, Violation, find_violations, verify
 from solver.solve import solve
 
-__all__ = ["SolverError", "Spec", "Plan", "precheck", "verify", "solve"]
+__all__ = ["Rule", "SolverError", "Spec", "Plan", "Violation", "find_violations", "precheck", "verify", "solve"]

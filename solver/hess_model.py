@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.apart import add_apart
 from solver.distinct import DistinctColumns, add_distinct
 from solver.linear import LinearModel
 from solver.problem import Problem
@@ -199,6 +200,7 @@ def build_hess(problem: Problem, k: int, *, require_facility: bool, tie_referenc
                     if ja is not None and jb is not None:
                         rows_list.append(([ja, jb], [1.0, -1.0], 0.0, 0.0))
         model.add_row_list(rows_list)
+    add_apart(problem, model, lambda a, c: column_of.get((a, c)), centres.tolist())
     distinct = add_distinct(problem, model, lambda a, c: column_of.get((a, c)), centres.tolist())
     return HessModel(model=model, pair_atom=pair_atom, pair_centre=pair_centre, centres=centres, y_col=y_col,
                      column_of=column_of, scale=scale, tie_weight=tie_weight, tie_max=tie_weight * tie_max_raw,

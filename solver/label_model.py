@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.apart import add_apart
 from solver.distinct import DistinctColumns, add_distinct
 from solver.linear import LinearModel
 from solver.ordering import Ordering
@@ -233,6 +234,7 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
             for j in range(k):
                 rows.append(([x(a, j), x(b, j)], [1.0, -1.0], 0.0, 0.0))
     model.add_row_list(rows)
+    add_apart(problem, model, lambda a, j: x(a, j), list(range(k)))
     label.distinct = add_distinct(problem, model, lambda a, j: x(a, j), list(range(k)))
     return label
 

@@ -23,6 +23,11 @@ class Spec:
     ``first_plan=True`` answers "is there a plan at all?": the solver stops at the first plan that passes
     every rule (or at a proof that none exists) instead of optimising; such a plan is ``feasible`` with no
     bound, whatever its objective value.
+
+    ``locks`` maps unit ids to a lock label (a planner's local knowledge): units with one label end in one
+    district, units with different labels in different districts. The models keep a label's units together
+    as the keep-together groups are kept (merged atoms, linked when not connected) and keep labels apart
+    with pairwise rows, so optimality is proven under the locks.
     """
 
     max_population: float
@@ -44,3 +49,5 @@ class Spec:
     # None: Euclidean distance between node x/y (metres); otherwise called as distance(unit id, centre unit id).
     distance: Callable[[str, str], float] | None = None
     first_plan: bool = False
+    # unit id → lock label; None or empty: no locks.
+    locks: Mapping[str, str] | None = None
