@@ -13,6 +13,7 @@ STATUS_ZH = {
     "feasible": "可行，未证明最优 feasible, not proven optimal",
     "infeasible": "无可行方案 infeasible",
     "no-solution": "限时内无解 no solution in time",
+    "checked": "人工方案核查（未经优化） checked, not optimised",
 }
 
 # Option-level metrics the caller usually sends; anything else is shown under its own key.

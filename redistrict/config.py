@@ -42,6 +42,9 @@ class SplitConfig:
     basemap: str | None = None
     shapefile: bool = False
     out: str = "redistrict-out"
+    # the planner's loop: a lock table (unit → label) and how much options must differ (share of residents)
+    locks: str | None = None
+    option_difference: float = 0.10
 
     def with_overrides(self, **overrides: Any) -> "SplitConfig":
         """Flags win over the scenario; a flag left unset (None) keeps the scenario's value."""
@@ -62,7 +65,8 @@ class SplitConfig:
                                  ("cap", self.cap), ("floor", self.floor), ("districts", self.districts),
                                  ("objective", self.objective), ("options", self.options),
                                  ("grid_size_m", self.grid_size_m),
-                                 ("require_facility", self.require_facility)) if v is not None}
+                                 ("require_facility", self.require_facility), ("locks", self.locks),
+                                 ("option_difference", self.option_difference)) if v is not None}
         scenario: dict[str, Any] = {
             "inputs": dict(self.inputs),
             "fields": {k: dict(v) for k, v in self.fields.items()},
@@ -100,7 +104,7 @@ def load_scenario(path: str | Path) -> SplitConfig:
 
 _SECTIONS = {"inputs", "fields", "crs", "datum", "encoding", "run", "solver", "output"}
 _RUN_KEYS = {"community", "profile", "cap", "floor", "districts", "objective", "options", "grid_size_m",
-             "require_facility"}
+             "require_facility", "locks", "option_difference"}
 _SOLVER_KEYS = {"backend", "time_limit_s", "seed"}
 _OUTPUT_KEYS = {"out", "basemap", "shapefile"}
 
@@ -123,6 +127,8 @@ def config_from_scenario(data: Mapping[str, Any], *, base_dir: Path, origin: str
         return str(candidate if candidate.is_absolute() else (base_dir / candidate).resolve())
 
     run, solver, output = data.get("run", {}), data.get("solver", {}), data.get("output", {})
+    if isinstance(run.get("locks"), str):
+        run = dict(run) | {"locks": resolve(run["locks"])}
     out = output.get("out")
     config = SplitConfig(
         inputs={k: resolve(v) for k, v in data.get("inputs", {}).items()},
@@ -160,6 +166,10 @@ def validate_config(config: SplitConfig) -> SplitConfig:
             problems.append(f"{name} must be a positive number, got {value!r}")
     if not isinstance(config.options, int) or isinstance(config.options, bool) or config.options < 1:
         problems.append(f"options must be a whole number ≥ 1, got {config.options!r}")
+    difference = config.option_difference
+    if isinstance(difference, bool) or not isinstance(difference, (int, float)) or not 0 <= difference < 1:
+        problems.append(f"option difference must be a share from 0 to below 1 (0.10 = 10 % of the residents), "
+                        f"got {difference!r}")
     if config.cap is not None and config.floor is not None and config.floor >= config.cap:
         problems.append(f"floor ({config.floor}) must be below the cap ({config.cap})")
     for layer, datum in config.datum.items():

@@ -119,6 +119,15 @@ def make_spec(config: SplitConfig, profile: Profile, *, time_limit_s: float | No
     )
 
 
+def with_locks(spec: solver.Spec, config: SplitConfig, frame: gpd.GeoDataFrame) -> solver.Spec:
+    """The spec with the units of ``--lock`` (names resolved in this community's units)."""
+    if not config.locks:
+        return spec
+    from redistrict.locks import read_locks
+
+    return replace(spec, locks=read_locks(config.locks, frame, encoding=config.encoding))
+
+
 def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.ValidationReport]:
     """Read the layers and refuse them, naming every problem, when they hold errors."""
     layers = load_inputs(config)
@@ -127,6 +136,21 @@ def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.Val
         log.warning("%s", problem)
     report.raise_for_errors()
     return layers, report
+
+
+def open_run(config: SplitConfig, *, progress: Progress,
+             checked: tuple[boundaries.Layers, boundaries.ValidationReport] | None = None
+             ) -> tuple[Profile, tuple[boundaries.Layers, boundaries.ValidationReport]]:
+    """Refuse a bad output folder, profile or base map before any work; then read and validate the layers."""
+    check_target(config.out)
+    profile = resolve_profile(config)
+    if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
+        raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "
+                         "(apply at console.tianditu.gov.cn)")
+    if checked is None:
+        progress("reading layers")
+        checked = load_checked(config)
+    return profile, checked
 
 
 def run_split(config: SplitConfig, *, progress: Progress | None = None,
@@ -139,34 +163,48 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
-    check_target(config.out)
-    profile = resolve_profile(config)
-    if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
-        raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "
-                         "(apply at console.tianditu.gov.cn)")
-    if checked is None:
-        say("reading layers")
-        checked = load_checked(config)
-    layers, report = checked
+    profile, (layers, report) = open_run(config, progress=say, checked=checked)
     timings["load_s"] = _lap(clock)
 
-    community = choose_community(layers, config, profile)
-    say(f"building units of {community}")
     start = time.perf_counter()
-    units = boundaries.build_units(layers, community, grid_size_m=config.grid_size_m)
-    graph = boundaries.build_graph(units.frame, roads=layers.roads)
+    units, graph = build_community(layers, config, profile, progress=say)
     timings["units_s"] = _lap(start)
-    say(f"{len(units.frame)} units ({int((units.frame['kind'] == 'estate').sum())} estates), "
-        f"{graph.number_of_edges()} adjacencies")
 
     start = time.perf_counter()
     options = solve_options(graph, units.frame, layers, config, profile, progress=say)
     timings["solve_s"] = _lap(start)
 
-    totals = {
+    files = write_run(config, profile, layers, report, units, graph, options, timings=timings, clock=clock)
+    return SplitResult(out_dir=Path(config.out).resolve(), community=units.community_name,
+                       options=tuple(options), files=files, totals=plan_totals(units), timings_s=timings)
+
+
+def build_community(layers: boundaries.Layers, config: SplitConfig, profile: Profile, *,
+                    progress: Progress) -> tuple[boundaries.Units, nx.Graph]:
+    """The chosen community's units and their adjacency graph."""
+    community = choose_community(layers, config, profile)
+    progress(f"building units of {community}")
+    units = boundaries.build_units(layers, community, grid_size_m=config.grid_size_m)
+    graph = boundaries.build_graph(units.frame, roads=layers.roads)
+    progress(f"{len(units.frame)} units ({int((units.frame['kind'] == 'estate').sum())} estates), "
+             f"{graph.number_of_edges()} adjacencies")
+    return units, graph
+
+
+def plan_totals(units: boundaries.Units) -> dict[str, float]:
+    return {
         "population_in": float(units.population_in), "households_in": float(units.households_in),
         "population_out": float(units.population_out), "households_out": float(units.households_out),
     }
+
+
+def write_run(config: SplitConfig, profile: Profile, layers: boundaries.Layers,
+              report: boundaries.ValidationReport, units: boundaries.Units, graph: nx.Graph,
+              options: Sequence[Option], *, timings: dict[str, float], clock: float,
+              record: Mapping[str, Any] | None = None) -> dict[str, Path]:
+    """Write the run's folder (all files, then run.json, with ``record`` merged in) once population is
+    seen to be conserved in every option; returns {key: final path}."""
+    totals = plan_totals(units)
     for option in options:
         # nothing silently lost: the new communities together hold exactly the people who came in
         option_totals = totals | {"population_out": sum(r["population"] for r in option.stats),
@@ -199,22 +237,22 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         timings["total_s"] = _lap(clock)
         run = provenance.run_record(config=config, profile=profile, layers=layers, units=units,
                                     graph=graph, options=options, totals=totals, timings=timings,
-                                    report=report)
+                                    report=report) | dict(record or {})
         (staging / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
     out_dir = Path(config.out).resolve()
-    files = {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
+    return {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
         "run": out_dir / "run.json"}
-    return SplitResult(out_dir=out_dir, community=units.community_name, options=tuple(options), files=files,
-                       totals=totals, timings_s=timings)
 
 
 def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.Layers, config: SplitConfig,
                   profile: Profile, *, progress: Progress) -> list[Option]:
     """Solve for the requested number of genuinely different options; each one is verified here."""
-    spec = make_spec(config, profile)
+    spec = with_locks(make_spec(config, profile), config, frame)
     reasons = solver.precheck(graph, spec)
     if reasons:
-        raise InfeasibleError("no plan can satisfy the rules:\n" + "\n".join(f"  - {r}" for r in reasons))
+        raise InfeasibleError("no plan can satisfy the rules" + (f" and the locks of --lock {config.locks}"
+                                                                 if spec.locks else "") + ":\n"
+                              + "\n".join(f"  - {r}" for r in reasons))
     plans: list[solver.Plan] = []
     for index in range(config.options):
         option_spec = spec if not plans else replace(spec, distinct_from=tuple(p.assignment for p in plans),
@@ -227,7 +265,9 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
                 log.warning("only %d different option(s) found: %s", len(plans), "; ".join(plan.reasons))
                 break
             error = InfeasibleError if plan.status == "infeasible" else NoSolutionError
-            raise error("; ".join(plan.reasons) or f"solver status {plan.status}")
+            under = f" (under the {len(set(spec.locks.values()))} lock label(s) of --lock {config.locks})" \
+                if spec.locks else ""
+            raise error(("; ".join(plan.reasons) or f"solver status {plan.status}") + under)
         violations = solver.verify(graph, option_spec, plan.assignment)
         if violations:
             raise RuntimeError("the solver returned a plan that fails verification (a bug, please report): "
@@ -236,15 +276,17 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
         plans.append(plan)
     # ranked best first on the objective (the first option is the recommended one); ties keep solve order
     plans.sort(key=lambda p: (p.objective is None, p.objective if p.objective is not None else 0.0))
-    return [_describe_option(i, plan, graph, frame, layers, profile) for i, plan in enumerate(plans)]
+    return [describe_option(i, plan, graph, frame, layers, profile) for i, plan in enumerate(plans)]
 
 
-def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.GeoDataFrame,
-                     layers: boundaries.Layers, profile: Profile) -> Option:
+def describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.GeoDataFrame,
+                     layers: boundaries.Layers, profile: Profile, *, names: Mapping[int, str] | None = None,
+                     label: str | None = None) -> Option:
+    """The option's numbers; ``names`` (the planner's own, for a checked plan) replace the working names."""
     assigned = frame.copy()
     assigned["district"] = assigned["unit_id"].map(plan.assignment).astype(int)
     facility_m2 = _facility_area_by_district(assigned, layers.facilities)
-    names = district_names(assigned)
+    names = dict(names) if names else district_names(assigned)
     stats = []
     compliance: list[dict[str, Any]] = []
     for district, part in assigned.groupby("district", sort=True):
@@ -269,7 +311,7 @@ def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.
         "new_boundary_along_roads_share": round(along / cut_length, 3) if cut_length else None,
         "runtime_s": plan.runtime_s,
     }
-    label = option_title(index + 1)
+    label = label or option_title(index + 1)
     return Option(label=label, plan=plan, frame=assigned, names=names, stats=stats, compliance=compliance,
                   metrics=metrics)
 

@@ -41,6 +41,8 @@ class Rule(str, Enum):
     LOCK_SPLIT = "lock-split"
     LOCKS_TOGETHER = "locks-together"
     SAME_AS_EARLIER = "same-as-earlier"
+    #: found by the caller on a drawn layer (geometry the solver never sees): a boundary cuts an estate
+    ESTATE_CUT = "estate-cut"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,11 @@ def _label(value: object) -> str | None:
 
 def _ids(values: list[str], limit: int = 10) -> str:
     return ", ".join(values[:limit]) + (f" … ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _named(graph: nx.Graph, nodes: Mapping[str, object], unit: str) -> str:
+    name = _label(graph.nodes[nodes[unit]].get("name"))
+    return f"{unit} {name}" if name and name != unit else unit
 
 
 def verify(graph: nx.Graph, spec: Spec, assignment: Mapping[str, int]) -> list[str]:
@@ -143,7 +150,8 @@ def _district_violations(graph: nx.Graph, spec: Spec, nodes: Mapping[str, object
     sub = graph.subgraph([nodes[u] for u in units])
     if not nx.is_connected(sub):
         parts = sorted((sorted(str(u) for u in c) for c in nx.connected_components(sub)), key=lambda c: (-len(c), c))
-        detail = "; ".join(f"[{_ids(p, 4)}]" for p in parts[1:4]) + (" …" if len(parts) > 4 else "")
+        detail = "; ".join(f"[{_ids([_named(graph, nodes, u) for u in p], 4)}]" for p in parts[1:4]) + (
+            " …" if len(parts) > 4 else "")
         problems.append(Violation(Rule.PIECES, f"district {d} is not contiguous: it falls into {len(parts)} "
                                   f"separate parts (besides the largest: {detail})", district=d,
                                   value=float(len(parts)), units=tuple(u for p in parts[1:] for u in p)))
