@@ -111,6 +111,8 @@ def write_geojson(path: Path, view: OptionView) -> Path:
     for row in table.itertuples(index=False):
         properties = {c: _json_value(getattr(row, c)) for c in COMMUNITY_FIELDS}
         properties["option_title"] = view.title
+        for key, value in view.facts.get(int(row.district), {}).items():
+            properties[key] = value   # the caller's JSON-ready facts (service_site, headroom)
         features.append({"type": "Feature", "id": int(row.district), "properties": properties,
                          "geometry": _rfc7946_geometry(row.geometry)})
     bounds = [round(float(v), _GEOJSON_DIGITS) for v in table.total_bounds] if len(table) else None

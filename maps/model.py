@@ -17,6 +17,9 @@ class Proposal:
     gap, runtime_s, backend, solver_version, minimum_proven, objective_name, centres).
     ``compliance``: rows {district, profile, rule, required, present, ok, note} computed by the caller.
     ``metrics``: option-level numbers for the side-by-side table (balance, estates moved, ...).
+    ``community_facts``: {district: JSON-ready facts the caller computed}: ``service_site`` ({name, kind,
+    unit_id, lon, lat}, WGS84) and ``headroom`` (rows {rule, limit, value, headroom}); written to
+    plan.geojson as they are and shown in the report and on the map.
     """
 
     label: str
@@ -25,6 +28,7 @@ class Proposal:
     certificate: Mapping[str, Any]
     compliance: Sequence[Mapping[str, Any]] = ()
     metrics: Mapping[str, Any] = field(default_factory=dict)
+    community_facts: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

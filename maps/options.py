@@ -36,6 +36,7 @@ class OptionView:
     compliance: Sequence[Mapping[str, Any]]
     metrics: Mapping[str, Any]
     totals: Mapping[str, float] = field(default_factory=dict)
+    facts: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)   # Proposal.community_facts
 
     @property
     def slug(self) -> str:
@@ -92,6 +93,7 @@ def build_views(proposals: Sequence[Proposal], context: Context) -> list[OptionV
             units=units, communities=communities, estates=_estates_with_district(estates, units, names),
             sides=sides, certificate=dict(proposal.certificate), compliance=list(proposal.compliance),
             metrics=dict(proposal.metrics),
+            facts={int(k): dict(v) for k, v in proposal.community_facts.items()},
             totals={"population_out": float(units["population"].sum()),
                     "households_out": float(units["households"].sum())},
         ))

@@ -69,7 +69,8 @@ def run_check(config: SplitConfig, assignment: str | Path, *, progress: Progress
     plan = solver.Plan(assignment=complete, districts=max(complete.values()), status="checked", objective=None,
                        bound=None, gap=None, runtime_s=timings["check_s"], backend="verifier",
                        solver_version=f"redistrict check ({Path(assignment).name})", objective_name=spec.objective)
-    option = describe_option(0, plan, graph, units.frame, layers, profile, names=names, label=CHECK_LABEL)
+    option = describe_option(0, plan, graph, units.frame, layers, profile, spec=spec, names=names,
+                             label=CHECK_LABEL)
     option = replace(option, metrics=dict(option.metrics) | {"broken_rules": len(violations)})
     record = {"check": {"assignment": str(Path(assignment).resolve()), "ok": not violations,
                         "violations": [v.to_dict() for v in violations]} | describe(draft)}

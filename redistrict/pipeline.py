@@ -23,6 +23,7 @@ from maps.wording import option_title
 from redistrict.naming import district_names
 from redistrict.outdir import check_target, staged_output
 from redistrict.profiles import Profile, builtin_profile_names, check_district, load_profile
+from redistrict.sites import headroom, limits, service_sites
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,10 @@ def write_run(config: SplitConfig, profile: Profile, layers: boundaries.Layers,
         )
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
                                    certificate=o.plan.to_dict() | {"assignment": None},
-                                   compliance=o.compliance, metrics=o.metrics) for o in options]
+                                   compliance=o.compliance, metrics=o.metrics,
+                                   community_facts={int(r["district"]): {"service_site": r["service_site"],
+                                                                         "headroom": r["headroom"]}
+                                                    for r in o.stats}) for o in options]
         # the Tianditu key is the user's secret: taken from the environment, never written to run.json
         files = dict(maps.write_outputs(staging, proposals, context, basemap=config.basemap,
                                         tianditu_key=os.environ.get("TIANDITU_KEY"),
@@ -276,13 +280,14 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
         plans.append(plan)
     # ranked best first on the objective (the first option is the recommended one); ties keep solve order
     plans.sort(key=lambda p: (p.objective is None, p.objective if p.objective is not None else 0.0))
-    return [describe_option(i, plan, graph, frame, layers, profile) for i, plan in enumerate(plans)]
+    return [describe_option(i, plan, graph, frame, layers, profile, spec=spec) for i, plan in enumerate(plans)]
 
 
 def describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.GeoDataFrame,
-                     layers: boundaries.Layers, profile: Profile, *, names: Mapping[int, str] | None = None,
-                     label: str | None = None) -> Option:
-    """The option's numbers; ``names`` (the planner's own, for a checked plan) replace the working names."""
+                     layers: boundaries.Layers, profile: Profile, *, spec: solver.Spec,
+                     names: Mapping[int, str] | None = None, label: str | None = None) -> Option:
+    """The option's numbers, service sites and headroom under ``spec`` and the profile; ``names`` (the
+    planner's own, for a checked plan) replace the working names."""
     assigned = frame.copy()
     assigned["district"] = assigned["unit_id"].map(plan.assignment).astype(int)
     facility_m2 = _facility_area_by_district(assigned, layers.facilities)
@@ -298,6 +303,11 @@ def describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.G
         for name in _profiles_to_check(profile):
             compliance += check_district(load_profile(name), district=int(district), population=population,
                                          households=households, facility_m2=facility_m2.get(int(district), 0.0))
+    sites = service_sites(assigned, plan, graph, layers.facilities)
+    rules = limits(spec, profile)
+    for row in stats:
+        row["service_site"] = sites[row["district"]]
+        row["headroom"] = headroom(row, rules)
     populations = [s["population"] for s in stats]
     cut = [(u, v) for u, v in graph.edges if plan.assignment[u] != plan.assignment[v]]
     cut_length = sum(graph.edges[e].get("length_m", 0.0) for e in cut)
