@@ -260,7 +260,8 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
     plans: list[solver.Plan] = []
     for index in range(config.options):
         option_spec = spec if not plans else replace(spec, distinct_from=tuple(p.assignment for p in plans),
-                                                     districts=plans[0].districts)
+                                                     districts=plans[0].districts,
+                                                     distinct_share=config.option_difference)
         progress(f"solving option {index + 1} of {config.options} ({spec.objective}, "
                  f"cap {spec.max_population:,.0f} {spec.population_attr}, {spec.backend})")
         plan = solver.solve(graph, option_spec)

@@ -18,7 +18,7 @@ from solver.errors import SolverError
 from solver.spec import Spec
 from solver.plan import Plan
 from solver.precheck import precheck
-from solver.verify import Rule, Violation, find_violations, verify
+from solver.verify import Rule, Violation, find_violations, moved_population, verify
 from solver.solve import solve
 
-__all__ = ["Rule", "SolverError", "Spec", "Plan", "Violation", "find_violations", "precheck", "verify", "solve"]
+__all__ = ["Rule", "SolverError", "Spec", "Plan", "Violation", "find_violations", "moved_population", "precheck", "verify", "solve"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.apart import apart_broken
+from solver.difference import too_similar
 from solver.objective import centres_of, evaluate, imbalance
 from solver.problem import Problem, same_partition
 
@@ -43,8 +44,8 @@ class Candidate:
 
 
 def violation(problem: Problem, assignment: np.ndarray, k: int, require_facility: bool) -> tuple[float, int, int]:
-    """(population outside the bounds, districts without a facility, earlier plans repeated plus pairs of
-    lock labels sharing a district)."""
+    """(population outside the bounds, districts without a facility, earlier plans repeated or too similar
+    plus pairs of lock labels sharing a district)."""
     pops = np.bincount(assignment, weights=problem.atom_population, minlength=k)
     excess = np.maximum(pops - problem.max_population, 0).sum() + np.maximum(problem.min_population - pops, 0).sum()
     missing = 0
@@ -52,7 +53,8 @@ def violation(problem: Problem, assignment: np.ndarray, k: int, require_facility
         has = np.zeros(k, dtype=bool)
         has[assignment[problem.atom_facility]] = True
         missing = int((~has).sum())
-    repeats = sum(same_partition(assignment, old) for old in problem.distinct_from) + apart_broken(problem, assignment)
+    repeats = (sum(same_partition(assignment, old) for old in problem.distinct_from) + apart_broken(problem, assignment)
+               + (too_similar(problem, assignment, k) if problem.distinct_full else 0))
     return float(excess if excess > 1e-6 else 0.0), missing, repeats
 
 

@@ -63,6 +63,10 @@ class Problem:
     custom_cost: np.ndarray | None = None
     # Locks: pairs (a, b), a < b, of representative atoms of two lock labels that must not share a district.
     apart: tuple[tuple[int, int], ...] = field(default=())
+    # Earlier plans as atom → 0-based district on every atom, and the population that must move
+    # (``Spec.distinct_share`` × total) for a plan to differ enough from each (``solver.difference``).
+    distinct_full: tuple[np.ndarray, ...] = field(default=())
+    distinct_population: float = 0.0
 
     @property
     def n_units(self) -> int:
@@ -122,6 +126,9 @@ def check_spec(spec: Spec) -> None:
     if spec.distance is not None and not callable(spec.distance):
         raise SpecError(f"distance must be a function (unit id, centre unit id) → number or None, "
                         f"got {spec.distance!r}")
+    if isinstance(spec.distinct_share, bool) or not isinstance(spec.distinct_share, (int, float)) \
+            or not 0 <= spec.distinct_share < 1:
+        raise SpecError(f"distinct_share must be a share from 0 to below 1, got {spec.distinct_share!r}")
     if spec.max_districts is not None and (isinstance(spec.max_districts, bool)
                                            or not isinstance(spec.max_districts, int) or spec.max_districts < 1):
         raise SpecError(f"max_districts must be a positive integer or None, got {spec.max_districts!r}")
@@ -254,6 +261,9 @@ def build_problem(graph: nx.Graph, spec: Spec) -> Problem:
         max_population=float(spec.max_population),
         min_population=float(spec.min_population or 0.0),
         distinct_from=distinct, custom_cost=custom_cost, apart=_apart_pairs(locks, unit_atom),
+        distinct_full=tuple(_old_partition(old, unit_ids, unit_atom, np.ones(n, dtype=bool), m)
+                            for old in spec.distinct_from) if spec.distinct_share > 0 else (),
+        distinct_population=float(spec.distinct_share) * float(pop.sum()),
     )
 
 

@@ -46,6 +46,9 @@ class Spec:
     # in where at least one node with a non-empty ``distinct_attr`` goes (estates, by default).
     distinct_from: tuple[Mapping[str, int], ...] = ()
     distinct_attr: str = "estate_id"
+    # …and, when above 0, put at least this share of the population in a different district than each of
+    # them, after the best matching of district labels (``solver.difference``).
+    distinct_share: float = 0.0
     # None: Euclidean distance between node x/y (metres); otherwise called as distance(unit id, centre unit id).
     distance: Callable[[str, str], float] | None = None
     first_plan: bool = False

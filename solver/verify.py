@@ -41,6 +41,7 @@ class Rule(str, Enum):
     LOCK_SPLIT = "lock-split"
     LOCKS_TOGETHER = "locks-together"
     SAME_AS_EARLIER = "same-as-earlier"
+    TOO_SIMILAR = "too-similar"
     #: found by the caller on a drawn layer (geometry the solver never sees): a boundary cuts an estate
     ESTATE_CUT = "estate-cut"
 
@@ -131,7 +132,52 @@ def find_violations(graph: nx.Graph, spec: Spec, assignment: Mapping[str, int]) 
         if _same_split(graph, spec, district_of, old, nodes):
             problems.append(Violation(Rule.SAME_AS_EARLIER,
                                       f"the plan splits the units exactly as earlier plan {number} does"))
+        elif spec.distinct_share > 0:
+            total = sum(float(graph.nodes[nodes[u]].get(spec.population_attr, 0) or 0) for u in district_of)
+            moved = total - _agreement(graph, spec, district_of, old, nodes)
+            if moved < spec.distinct_share * total - _POPULATION_SLACK:
+                problems.append(Violation(
+                    Rule.TOO_SIMILAR, f"the plan puts {moved:,.0f} {spec.population_attr} ({moved / total:.1%}) in "
+                    f"another district than earlier plan {number} (best matching of labels); at least "
+                    f"{spec.distinct_share:.0%} must move", value=moved, limit=spec.distinct_share * total))
     return problems
+
+
+def moved_population(graph: nx.Graph, old: Mapping[str, int], new: Mapping[str, int], *,
+                     attr: str = "population") -> tuple[float, dict[int, int]]:
+    """(population in a different district, {new district: matched old district}) between two plans of
+    the same units, after the matching of district labels that keeps the most people in place."""
+    nodes = {str(node): node for node in graph.nodes}
+    weights: dict[tuple[int, int], float] = {}
+    total = 0.0
+    # every old–new pair gets an edge (weight 0 when they share no one), so the matching pairs every label
+    for a in set(int(v) for v in old.values()):
+        for b in set(int(v) for v in new.values()):
+            weights[(a, b)] = 0.0
+    for unit, d in new.items():
+        people = float(graph.nodes[nodes[str(unit)]].get(attr, 0) or 0)
+        total += people
+        key = (int(old[unit]), int(d))
+        weights[key] = weights.get(key, 0.0) + people
+    bipartite = nx.Graph()
+    for (a, b), w in weights.items():
+        bipartite.add_edge(("old", a), ("new", b), weight=w)
+    matching = nx.max_weight_matching(bipartite)
+    pairs = {}
+    kept = 0.0
+    for x, y in matching:
+        (_, a), (_, b) = (x, y) if x[0] == "old" else (y, x)
+        pairs[b] = a
+        kept += weights[(a, b)]
+    return total - kept, pairs
+
+
+def _agreement(graph: nx.Graph, spec: Spec, new: Mapping[str, int], old: Mapping[str, int],
+               nodes: Mapping[str, object]) -> float:
+    total = sum(float(graph.nodes[nodes[u]].get(spec.population_attr, 0) or 0) for u in new)
+    shared = {u: d for u, d in new.items() if u in old}
+    moved, _ = moved_population(graph, {u: old[u] for u in shared}, shared, attr=spec.population_attr)
+    return total - moved
 
 
 def _district_violations(graph: nx.Graph, spec: Spec, nodes: Mapping[str, object], d: int,
