@@ -23,6 +23,7 @@ from maps.wording import option_title
 from redistrict.naming import district_names
 from redistrict.outdir import check_target, staged_output
 from redistrict.profiles import Profile, builtin_profile_names, check_district, load_profile
+from redistrict.moves import with_moves
 from redistrict.sites import headroom, limits, service_sites
 
 log = logging.getLogger(__name__)
@@ -281,7 +282,8 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
         plans.append(plan)
     # ranked best first on the objective (the first option is the recommended one); ties keep solve order
     plans.sort(key=lambda p: (p.objective is None, p.objective if p.objective is not None else 0.0))
-    return [describe_option(i, plan, graph, frame, layers, profile, spec=spec) for i, plan in enumerate(plans)]
+    options = [describe_option(i, plan, graph, frame, layers, profile, spec=spec) for i, plan in enumerate(plans)]
+    return with_moves(graph, options)
 
 
 def describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.GeoDataFrame,

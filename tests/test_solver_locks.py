@@ -24,7 +24,7 @@ def test_locked_optimum_matches_enumeration(seed, objective):
     graph, locks = _locked_graph(seed)
     total = sum(d["population"] for _, d in graph.nodes(data=True))
     spec = Spec(max_population=math.ceil(total / 2 * 1.3), districts=2, objective=objective, locks=locks,
-                time_limit_s=30)
+                time_limit_s=6)
     plan = solve(graph, spec)
     expected = brute_force(graph, spec, 2)
     free = brute_force(graph, Spec(max_population=spec.max_population, districts=2, objective=objective), 2)
