@@ -338,6 +338,8 @@ def _run_batch(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     config = config_from_args(args)
+    if config.locks:
+        raise UsageError("--lock names estates of one community: use it with `redistrict split --community …`")
     result = run_batch(config, jobs=args.jobs, scheduler=args.scheduler,
                        progress=getattr(args, "quiet", 0) == 0)
     for line in summary_lines(result):
