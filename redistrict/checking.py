@@ -71,13 +71,37 @@ def run_check(config: SplitConfig, assignment: str | Path, *, progress: Progress
                        solver_version=f"redistrict check ({Path(assignment).name})", objective_name=spec.objective)
     option = describe_option(0, plan, graph, units.frame, layers, profile, spec=spec, names=names,
                              label=CHECK_LABEL)
-    option = replace(option, metrics=dict(option.metrics) | {"broken_rules": len(violations)})
+    # the broken rules travel to the report as rule rows (per community, or option-wide)
+    option = replace(option, metrics=dict(option.metrics) | {"broken_rules": len(violations)},
+                     compliance=list(option.compliance) + [_rule_row(v) for v in violations])
     record = {"check": {"assignment": str(Path(assignment).resolve()), "ok": not violations,
                         "violations": [v.to_dict() for v in violations]} | describe(draft)}
     files = write_run(config, profile, layers, report, units, graph, [option], timings=timings, clock=clock,
                       record=record)
     return CheckResult(out_dir=Path(config.out).resolve(), community=units.community_name, option=option,
                        violations=tuple(violations), notes=tuple(draft.notes), files=files)
+
+
+#: How the report names each broken rule.
+RULE_NAMES = {
+    solver.Rule.UNKNOWN_UNIT: "未知单元 unknown unit", solver.Rule.UNASSIGNED: "未分配单元 units unassigned",
+    solver.Rule.BAD_DISTRICT: "社区编号无效 bad community number", solver.Rule.NUMBERING: "社区编号 numbering",
+    solver.Rule.DISTRICT_COUNT: "社区数 number of communities", solver.Rule.OVER_CAP: "超过上限 over the cap",
+    solver.Rule.UNDER_FLOOR: "低于下限 under the floor", solver.Rule.PIECES: "不连续 in several pieces",
+    solver.Rule.NO_FACILITY: "无服务设施 no service facility", solver.Rule.GROUP_SPLIT: "整体单元被拆分 group split",
+    solver.Rule.LOCK_SPLIT: "锁定被拆分 lock split", solver.Rule.LOCKS_TOGETHER: "锁定未分开 locks together",
+    solver.Rule.SAME_AS_EARLIER: "与前方案相同 same as earlier", solver.Rule.TOO_SIMILAR: "与前方案过于相似 too similar",
+    solver.Rule.ESTATE_CUT: "楼盘被边界切开 estate cut",
+}
+
+
+def _rule_row(violation: solver.Violation) -> dict[str, object]:
+    return {"district": violation.district, "profile": "核查 check", "rule": RULE_NAMES.get(violation.rule,
+                                                                                          violation.rule.value),
+            "required": "" if violation.limit is None else round(violation.limit),
+            "present": "" if violation.value is None else (round(violation.value, 3) if violation.value < 1
+                                                           else round(violation.value)),
+            "ok": False, "note": violation.message}
 
 
 def _cut_estates(draft: Draft) -> list[solver.Violation]:

@@ -381,8 +381,12 @@ def local_search(problem: Problem, assignment: np.ndarray, k: int, objective: st
                 continue
             old = state.assign.copy() if problem.distinct_from else None
             before_repeats = sum(same_partition(state.assign, o) for o in problem.distinct_from)
+            # a plan that differs enough from the earlier ones stays so (``Spec.distinct_share``)
+            before_similar = too_similar(problem, state.assign, k) if problem.distinct_full else 0
             state.move(block, src, dst)
-            if old is not None and sum(same_partition(state.assign, o) for o in problem.distinct_from) > before_repeats:
+            if old is not None and (
+                    sum(same_partition(state.assign, o) for o in problem.distinct_from) > before_repeats
+                    or (problem.distinct_full and too_similar(problem, state.assign, k) > before_similar)):
                 state.move(block, dst, src)
                 continue
             improved = True

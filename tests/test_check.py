@@ -54,6 +54,11 @@ def test_moved_estate_lists_each_broken_rule_and_exits_5(demo_assignment, tmp_pa
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     rules = {v["rule"] for v in run["check"]["violations"]}
     assert {"over-cap", "pieces"} <= rules
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "超过上限 over the cap" in report and f"by {over:,.0f}" in report
+    plan = json.loads((out / "plan.geojson").read_text(encoding="utf-8"))
+    by_district = {f["properties"]["district"]: f["properties"] for f in plan["features"]}
+    assert by_district[2]["headroom"][0]["headroom"] == -over      # over the cap: negative headroom
 
 
 def test_gbk_estate_names_with_an_unknown_name_exit_2_naming_the_row(demo_assignment, tmp_path, capsys):
