@@ -11,7 +11,7 @@ from redistrict.pipeline import run_split
 
 
 def test_options_differ_by_the_share_and_the_report_says_what_moves(sample_config, tmp_path):
-    config = sample_config.with_overrides(out=str(tmp_path / "out"), options=2, time_limit_s=6.0,
+    config = sample_config.with_overrides(out=str(tmp_path / "out"), options=2, time_limit_s=4.0,
                                           option_difference=0.15)
     result = run_split(config)
     assert len(result.options) == 2
