@@ -120,3 +120,15 @@ def test_lock_with_unknown_name_exits_2_naming_the_row(tmp_path, capsys):
     assert main(["split", *_layers(), "--lock", str(lock), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "--lock lock.csv row 2" in err and "不存在花园" in err
+
+
+def test_help_documents_check_and_exit_5(capsys):
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    text = capsys.readouterr().out
+    assert "--assignment" in text and "--lock" in text and "5 `check`" in text
+
+
+def test_option_difference_out_of_range_is_a_usage_error(capsys):
+    assert main(["demo", "--options", "2", "--option-difference", "1.5", "--out", "unused"]) == 2
+    assert "option difference" in capsys.readouterr().err
