@@ -66,7 +66,8 @@ def run_check(config: SplitConfig, assignment: str | Path, *, progress: Progress
         units.frame.assign(district=units.frame["unit_id"].astype(str).map(complete)))
     if extra is not None:
         names[extra] = UNASSIGNED_NAME
-    plan = solver.Plan(assignment=complete, districts=max(complete.values()), status="checked", objective=None,
+    objective = solver.score(graph, spec, complete)
+    plan = solver.Plan(assignment=complete, districts=max(complete.values()), status="checked", objective=objective,
                        bound=None, gap=None, runtime_s=timings["check_s"], backend="verifier",
                        solver_version=f"redistrict check ({Path(assignment).name})", objective_name=spec.objective)
     option = describe_option(0, plan, graph, units.frame, layers, profile, spec=spec, names=names,

@@ -29,6 +29,8 @@ def test_unedited_assignment_holds_every_rule(demo_run, tmp_path, capsys):
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["check"]["ok"] is True and run["check"]["violations"] == []
     assert run["options"][0]["plan"]["status"] == "checked"
+    # the solver's own plan, checked, scores exactly its objective
+    assert run["options"][0]["plan"]["objective"] == pytest.approx(demo_run.plan.objective, rel=1e-9)
     plan = json.loads((out / "plan.geojson").read_text(encoding="utf-8"))
     solved = json.loads((demo_run.out_dir / "plan.geojson").read_text(encoding="utf-8"))
     assert [f["properties"]["population"] for f in plan["features"]] == \
