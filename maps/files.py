@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.polygon import orient
 
+from maps.facts import facts_text
 from maps.model import Context
 from maps.options import OptionView
 from maps.wording import as_number
@@ -60,6 +61,10 @@ def community_table(view: OptionView) -> gpd.GeoDataFrame:
         "option": view.number,
         "option_label": view.label,
     })
+    # the caller's facts as one line each (plan.geojson keeps them structured)
+    texts = [facts_text(view.facts.get(int(d), {})) for d in frame["district"]]
+    table["service_site"] = [t["service_site"] for t in texts]
+    table["headroom"] = [t["headroom"] for t in texts]
     return gpd.GeoDataFrame(table, geometry=list(frame.geometry), crs=frame.crs)
 
 

@@ -38,3 +38,9 @@ def test_headroom_is_the_cap_minus_residents(demo_run):
     report = (demo_run.out_dir / "report.html").read_text(encoding="utf-8")
     assert report.count("服务站点 Service site") == len(plan["features"])
     assert report.count("余量 Headroom") == len(plan["features"])
+
+
+def test_geopackage_communities_carry_site_and_headroom_text(demo_run):
+    layer = gpd.read_file(demo_run.out_dir / "plan.gpkg", layer="communities")
+    assert layer["service_site"].str.len().gt(0).all()
+    assert layer["headroom"].str.contains("max residents 30,000").all()
