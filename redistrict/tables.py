@@ -54,7 +54,8 @@ def read_table(path: Path, *, flag: str, encoding: str | None = None) -> pd.Data
             raise UsageError(f"{flag} {path}: not a readable table ({exc})") from None
     elif suffix in SHEET_SUFFIXES:
         try:
-            table = pd.DataFrame(pyogrio.read_dataframe(path, read_geometry=False))
+            # the first row is the header even when every cell is text (GDAL's guess would miss it)
+            table = pd.DataFrame(pyogrio.read_dataframe(path, read_geometry=False, HEADERS="FORCE"))
         except Exception as exc:
             raise UsageError(f"{flag} {path}: cannot open the spreadsheet ({exc}); save it as CSV") from None
     else:
