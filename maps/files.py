@@ -20,6 +20,7 @@ from shapely.geometry import mapping
 from shapely.geometry.polygon import orient
 
 from maps.cells import spreadsheet_row
+from maps.facts import facts_text
 from maps.model import Context
 from maps.options import OptionView
 from maps.wording import as_number
@@ -62,6 +63,10 @@ def community_table(view: OptionView) -> gpd.GeoDataFrame:
         "option": view.number,
         "option_label": view.label,
     })
+    # the caller's facts as one line each (plan.geojson keeps them structured)
+    texts = [facts_text(view.facts.get(int(d), {})) for d in frame["district"]]
+    table["service_site"] = [t["service_site"] for t in texts]
+    table["headroom"] = [t["headroom"] for t in texts]
     return gpd.GeoDataFrame(table, geometry=list(frame.geometry), crs=frame.crs)
 
 
@@ -115,6 +120,8 @@ def write_geojson(path: Path, view: OptionView) -> Path:
         properties["option_title"] = view.title
         if view.notes:
             properties["note"] = view.notes.get(int(row.district), "")
+        for key, value in view.facts.get(int(row.district), {}).items():
+            properties[key] = value   # the caller's JSON-ready facts (service_site, headroom)
         features.append({"type": "Feature", "id": int(row.district), "properties": properties,
                          "geometry": _rfc7946_geometry(row.geometry)})
     bounds = [round(float(v), _GEOJSON_DIGITS) for v in table.total_bounds] if len(table) else None

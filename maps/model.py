@@ -20,6 +20,9 @@ class Proposal:
     ``joins``: land a new community includes to join its units across a recorded gap (district,
     geometry, units' CRS), or None: the dissolved community is drawn with it, as one piece.
     ``district_notes``: {district: text} for the communities that need a word (plan.geojson ``note``).
+    ``community_facts``: {district: JSON-ready facts the caller computed}: ``service_site`` ({name, kind,
+    unit_id, lon, lat}, WGS84) and ``headroom`` (rows {rule, limit, value, headroom}); written to
+    plan.geojson as they are and shown in the report and on the map.
     """
 
     label: str
@@ -30,6 +33,7 @@ class Proposal:
     metrics: Mapping[str, Any] = field(default_factory=dict)
     joins: gpd.GeoDataFrame | None = None
     district_notes: Mapping[int, str] = field(default_factory=dict)  # e.g. why a community exceeds the cap
+    community_facts: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -37,6 +37,7 @@ class OptionView:
     metrics: Mapping[str, Any]
     totals: Mapping[str, float] = field(default_factory=dict)
     notes: Mapping[int, str] = field(default_factory=dict)   # {district: note}, from the proposal
+    facts: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)   # Proposal.community_facts
 
     @property
     def slug(self) -> str:
@@ -95,6 +96,7 @@ def build_views(proposals: Sequence[Proposal], context: Context) -> list[OptionV
             units=units, communities=communities, estates=_estates_with_district(estates, units, names),
             sides=sides, certificate=dict(proposal.certificate), compliance=list(proposal.compliance),
             metrics=dict(proposal.metrics),
+            facts={int(k): dict(v) for k, v in proposal.community_facts.items()},
             totals={"population_out": float(units["population"].sum()),
                     "households_out": float(units["households"].sum())},
             notes={int(k): str(v) for k, v in proposal.district_notes.items()},

@@ -11,6 +11,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from maps.facts import facts_text
 from maps.figure import option_png
 from maps.fonts import cjk_font_path
 from maps.model import Context
@@ -227,6 +228,7 @@ def _option_section(view: OptionView, context: Context,
             "polsby_popper": decimal(row.polsby_popper, 3), "sizhi": row.sizhi,
             "sides": [(f"{SIDES_ZH[s]} {s.capitalize()}", sides[s].text) for s in SIDES if s in sides],
             "compliance": [_compliance_row(r) for r in by_district.get(int(row.district), [])],
+            **facts_text(view.facts.get(int(row.district), {})),
         })
     general = [_compliance_row(r) for key, rows in by_district.items() if key is None for r in rows]
     kept = conservation(context.totals, view)

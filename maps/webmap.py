@@ -25,6 +25,7 @@ from shapely.geometry import mapping
 from maps import colours
 from maps.basemaps import tile_sources
 from maps.editing import edit_data
+from maps.facts import FACT_LABELS, facts_text
 from maps.gcj02 import shift_geometry
 from maps.model import Context
 from maps.offline import leaflet_css, leaflet_js, package_static
@@ -143,6 +144,8 @@ def _community_layer(view: OptionView, shown: gpd.GeoDataFrame) -> dict[str, Any
         tooltip = [("新社区 New community", row.name), ("人口 Population", count(row.population)),
                    ("户数 Households", count(row.households)), ("楼盘数 Estates", str(row.estate_count)),
                    ("面积 Area", f"{decimal(row.area_km2, 3)} km²"), ("方案 Option", view.title)]
+        facts = facts_text(view.facts.get(int(row.district), {}))
+        tooltip += [(label, facts[key]) for key, label in FACT_LABELS if facts.get(key)]
         features.append(_feature(feature_id, geometry, style, tooltip))
     return _collection(features)
 

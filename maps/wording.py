@@ -56,6 +56,7 @@ STATUS_ZH = {
     "feasible": "可行，未证明最优 feasible, not proven optimal",
     "infeasible": "无可行方案 infeasible",
     "no-solution": "限时内无解 no solution in time",
+    "checked": "人工方案核查（未经优化） checked, not optimised",
 }
 
 # Option-level metrics the caller usually sends; anything else is shown under its own key.
@@ -74,6 +75,10 @@ METRIC_NAMES = {
     "new_boundary_along_roads_share": "新边界沿道路比例 new boundary along roads",
     "runtime_s": "求解时间 runtime (s)",
     "estates_moved": "调整楼盘数 estates moved",
+    "residents_moved": "与方案一相比调整居民 residents moved vs option 1",
+    "residents_moved_share": "调整居民比例 share of residents moved",
+    "estates_moved_names": "调整的楼盘 estates moved vs option 1",
+    "broken_rules": "违反的规则 rules broken",
 }
 
 

@@ -15,7 +15,7 @@ from solver.errors import SpecError
 from redistrict import __version__
 from redistrict.config import BACKENDS, LAYERS, OBJECTIVES, SplitConfig, load_scenario, validate_config
 from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK,
-                               InfeasibleError, NoSolutionError, UsageError)
+                               EXIT_RULES_BROKEN, InfeasibleError, NoSolutionError, UsageError)
 from redistrict.terminal import VisibleFormatter, visible
 
 log = logging.getLogger("redistrict")
@@ -24,7 +24,8 @@ _OWN_PACKAGES = ("redistrict", "boundaries", "solver", "maps")
 _NOISY_LIBRARIES = ("pyogrio", "fiona", "matplotlib", "PIL", "distributed", "asyncio")
 
 EPILOG = """exit codes: 0 success · 2 bad input or usage · 3 infeasible (no plan can satisfy the rules) ·
-4 no solution found within the time limit · 1 internal error"""
+4 no solution found within the time limit · 5 `check`: the plan breaks a rule (listed; folder written) ·
+1 internal error"""
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -108,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--out", help=f"output folder (default: {_DEFAULTS.out})")
     _add_run_options(split)
     split.set_defaults(handler=_run_split)
+
+    _add_check_command(commands, common)
 
     inspect = commands.add_parser("inspect", formatter_class=HelpFormatter, parents=[common],
                                   epilog=EPILOG,
@@ -193,6 +196,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
                                                              f"(default: {_DEFAULTS.objective})")
     run.add_argument("--options", type=int, help="how many different proposals (方案) to produce "
                                                  f"(default: {_DEFAULTS.options})")
+    run.add_argument("--lock", dest="locks", metavar="FILE",
+                     help="CSV/XLSX with name (estate name or unit_id) and community (a label): units with one "
+                          "label end in one new community, different labels in different ones")
+    run.add_argument("--option-difference", dest="option_difference", type=float, metavar="SHARE",
+                     help="with --options: each pair of options puts at least this share of the residents in a "
+                          f"different community, after matching community labels (default: "
+                          f"{_DEFAULTS.option_difference:g})")
     run.add_argument("--require-facility", action="store_true", default=None,
                      help="every new community must contain a service facility")
     run.add_argument("--split-large-estates", action="store_true", default=None,
@@ -221,8 +231,10 @@ def config_from_args(args: argparse.Namespace, base: SplitConfig | None = None) 
     overrides = {k: (str(Path(v).resolve()) if v else None) for k, v in overrides.items()}
     for name in ("community", "profile", "cap", "floor", "districts", "objective", "options", "backend",
                  "time_limit_s", "seed", "grid_size_m", "require_facility", "split_large_estates", "basemap",
-                 "shapefile", "out", "encoding", "repair", "date"):
+                 "shapefile", "out", "encoding", "repair", "date", "locks", "option_difference"):
         overrides[name] = getattr(args, name, None)
+    if overrides.get("locks"):
+        overrides["locks"] = str(Path(overrides["locks"]).resolve())
     if overrides.get("out"):
         overrides["out"] = str(Path(overrides["out"]).resolve())
     fields = {k: dict(v) for k, v in config.fields.items()}
@@ -295,6 +307,44 @@ def _print_summary(result: Any) -> None:
                   + ", ".join(sorted(p.name for p in result.files.values()))))
 
 
+def _add_check_command(commands: Any, common: argparse.ArgumentParser) -> None:
+    check = commands.add_parser(
+        "check", formatter_class=HelpFormatter, parents=[common], epilog=EPILOG,
+        help="score a plan a person proposes against the rules",
+        description="Score a proposed plan with the verifier every solver plan passes, and write the same "
+                    "folder as split. The plan: redistrict's assignment.csv after editing, a CSV/XLSX of estate "
+                    "names (or unit ids) → community, or a polygon layer of proposed communities (each unit "
+                    "goes to the one holding most of its area). Exit 0 when every rule holds, 5 when any is "
+                    "broken (each one listed).")
+    _add_layer_options(check)
+    check.add_argument("--assignment", required=True, metavar="FILE",
+                       help="the proposed plan: assignment CSV/XLSX or a polygon layer")
+    check.add_argument("--community", help="name (or id) of the community the plan splits; default: the only "
+                                           "one, or the only one over the limit")
+    check.add_argument("--out", help="output folder (default: redistrict-out)")
+    _add_run_options(check)
+    check.set_defaults(handler=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from redistrict.checking import run_check
+
+    result = run_check(config_from_args(args), args.assignment, progress=_progress)
+    for row in result.option.stats:
+        print(visible(f"  {row['district']}. {row['name']}: {row['population']:,.0f} residents, "
+                      f"{row['households']:,.0f} households, {len(row['estates'])} estates"))
+    for note in result.notes:
+        print(visible(f"note: {note}"))
+    if result.ok:
+        print(visible(f"{result.community}: every rule holds"))
+    else:
+        print(visible(f"{result.community}: {len(result.violations)} rule(s) broken:"))
+        for violation in result.violations:
+            print(visible(f"  - {violation.message}"))
+    print(visible(f"written to {result.out_dir}: " + ", ".join(sorted(p.name for p in result.files.values()))))
+    return EXIT_OK if result.ok else EXIT_RULES_BROKEN
+
+
 def _run_inspect(args: argparse.Namespace) -> int:
     import boundaries
     from redistrict.pipeline import inspect_inputs
@@ -337,6 +387,8 @@ def _run_batch(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     config = config_from_args(args)
+    if config.locks:
+        raise UsageError("--lock names estates of one community: use it with `redistrict split --community …`")
     result = run_batch(config, jobs=args.jobs, scheduler=args.scheduler,
                        progress=getattr(args, "quiet", 0) == 0)
     for line in summary_lines(result):

@@ -47,6 +47,9 @@ class SplitConfig:
     repair: bool = False
     out: str = "redistrict-out"
     date: str | None = None          # the report's date (YYYY-MM-DD); default: the newest input file's date
+    # the planner's loop: a lock table (unit → label) and how much options must differ (share of residents)
+    locks: str | None = None
+    option_difference: float = 0.10
 
     def with_overrides(self, **overrides: Any) -> "SplitConfig":
         """Flags win over the scenario; a flag left unset (None) keeps the scenario's value."""
@@ -68,7 +71,8 @@ class SplitConfig:
                                  ("objective", self.objective), ("options", self.options),
                                  ("grid_size_m", self.grid_size_m),
                                  ("require_facility", self.require_facility), ("repair", self.repair),
-                                 ("split_large_estates", self.split_large_estates), ("date", self.date))
+                                 ("split_large_estates", self.split_large_estates), ("date", self.date),
+                                 ("locks", self.locks), ("option_difference", self.option_difference))
                if v is not None}
         scenario: dict[str, Any] = {
             "inputs": dict(self.inputs),
@@ -107,7 +111,7 @@ def load_scenario(path: str | Path) -> SplitConfig:
 
 _SECTIONS = {"inputs", "fields", "crs", "datum", "encoding", "run", "solver", "output"}
 _RUN_KEYS = {"community", "profile", "cap", "floor", "districts", "objective", "options", "grid_size_m",
-             "require_facility", "repair", "split_large_estates", "date"}
+             "require_facility", "repair", "split_large_estates", "date", "locks", "option_difference"}
 _SOLVER_KEYS = {"backend", "time_limit_s", "seed"}
 _OUTPUT_KEYS = {"out", "basemap", "shapefile"}
 
@@ -130,6 +134,8 @@ def config_from_scenario(data: Mapping[str, Any], *, base_dir: Path, origin: str
         return str(candidate if candidate.is_absolute() else (base_dir / candidate).resolve())
 
     run, solver, output = data.get("run", {}), data.get("solver", {}), data.get("output", {})
+    if isinstance(run.get("locks"), str):
+        run = dict(run) | {"locks": resolve(run["locks"])}
     out = output.get("out")
     config = SplitConfig(
         inputs={k: resolve(v) for k, v in data.get("inputs", {}).items()},
@@ -171,6 +177,10 @@ def validate_config(config: SplitConfig) -> SplitConfig:
         problems.append(f"split_large_estates must be true or false, got {config.split_large_estates!r}")
     if not isinstance(config.options, int) or isinstance(config.options, bool) or config.options < 1:
         problems.append(f"options must be a whole number ≥ 1, got {config.options!r}")
+    difference = config.option_difference
+    if isinstance(difference, bool) or not isinstance(difference, (int, float)) or not 0 <= difference < 1:
+        problems.append(f"option difference must be a share from 0 to below 1 (0.10 = 10 % of the residents), "
+                        f"got {difference!r}")
     if config.cap is not None and config.floor is not None and config.floor >= config.cap:
         problems.append(f"floor ({config.floor}) must be below the cap ({config.cap})")
     if config.date is not None:

@@ -6,6 +6,7 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
+EXIT_RULES_BROKEN = 5   # `check`: the proposed plan breaks at least one rule (its folder is written)
 
 
 class UsageError(ValueError):

@@ -24,6 +24,8 @@ from maps.wording import option_title
 from redistrict.naming import district_names
 from redistrict.outdir import check_target, staged_output
 from redistrict.profiles import Profile, builtin_profile_names, check_district, load_profile
+from redistrict.moves import with_moves
+from redistrict.sites import headroom, limits, service_sites
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,15 @@ def make_spec(config: SplitConfig, profile: Profile, *, time_limit_s: float | No
     )
 
 
+def with_locks(spec: solver.Spec, config: SplitConfig, frame: gpd.GeoDataFrame) -> solver.Spec:
+    """The spec with the units of ``--lock`` (names resolved in this community's units)."""
+    if not config.locks:
+        return spec
+    from redistrict.locks import read_locks
+
+    return replace(spec, locks=read_locks(config.locks, frame, encoding=config.encoding))
+
+
 def inspect_inputs(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.ValidationReport]:
     """Read the layers, apply the documented repairs when ``--repair`` asks for them, and check them."""
     layers = load_inputs(config)
@@ -152,27 +163,13 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
-    check_target(config.out)
-    # the date is settled once and recorded in run.json's scenario, so a repeated run carries the same one
-    config = replace(config, date=config.date or data_date(config))
-    profile = resolve_profile(config)
-    if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
-        raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "
-                         "(apply at console.tianditu.gov.cn)")
-    if checked is None:
-        say("reading layers")
-        checked = load_checked(config)
-    layers, report = checked
+    config = settle_date(config)
+    profile, (layers, report) = open_run(config, progress=say, checked=checked)
     timings["load_s"] = _lap(clock)
 
-    community = choose_community(layers, config, profile)
-    say(f"building units of {community}")
     start = time.perf_counter()
-    units = boundaries.build_units(layers, community, grid_size_m=config.grid_size_m)
-    graph = boundaries.build_graph(units.frame, roads=layers.roads)
+    units, graph = build_community(layers, config, profile, progress=say)
     timings["units_s"] = _lap(start)
-    say(f"{len(units.frame)} units ({int((units.frame['kind'] == 'estate').sum())} estates), "
-        f"{graph.number_of_edges()} adjacencies")
 
     # estates above the cap: divided now (--split-large-estates), or communities of their own when solving
     ruled = estate_division.apply_rule(layers, units, graph, make_spec(config, profile),
@@ -183,10 +180,61 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     options = [estate_division.annotate(option, ruled.divisions, profile.name) for option in options]
     timings["solve_s"] = _lap(start)
 
-    totals = {
+    record = {"large_estates": large_estates.record(config.split_large_estates, options[0].exceptions,
+                                                    ruled.divisions)}
+    files, file_count = write_run(config, profile, layers, report, units, graph, options, timings=timings,
+                                  clock=clock, record=record)
+    return SplitResult(out_dir=Path(config.out).resolve(), community=units.community_name,
+                       options=tuple(options), files=files, totals=plan_totals(units), timings_s=timings,
+                       file_count=file_count)
+
+
+def settle_date(config: SplitConfig) -> SplitConfig:
+    """The report's date, settled once and recorded in run.json's scenario: a repeated run carries it."""
+    return replace(config, date=config.date or data_date(config))
+
+
+def open_run(config: SplitConfig, *, progress: Progress,
+             checked: tuple[boundaries.Layers, boundaries.ValidationReport] | None = None
+             ) -> tuple[Profile, tuple[boundaries.Layers, boundaries.ValidationReport]]:
+    """Refuse a bad output folder, profile or base map before any work; then read and validate the layers."""
+    check_target(config.out)
+    profile = resolve_profile(config)
+    if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
+        raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "
+                         "(apply at console.tianditu.gov.cn)")
+    if checked is None:
+        progress("reading layers")
+        checked = load_checked(config)
+    return profile, checked
+
+
+def build_community(layers: boundaries.Layers, config: SplitConfig, profile: Profile, *,
+                    progress: Progress) -> tuple[boundaries.Units, nx.Graph]:
+    """The chosen community's units and their adjacency graph."""
+    community = choose_community(layers, config, profile)
+    progress(f"building units of {community}")
+    units = boundaries.build_units(layers, community, grid_size_m=config.grid_size_m)
+    graph = boundaries.build_graph(units.frame, roads=layers.roads)
+    progress(f"{len(units.frame)} units ({int((units.frame['kind'] == 'estate').sum())} estates), "
+             f"{graph.number_of_edges()} adjacencies")
+    return units, graph
+
+
+def plan_totals(units: boundaries.Units) -> dict[str, float]:
+    return {
         "population_in": float(units.population_in), "households_in": float(units.households_in),
         "population_out": float(units.population_out), "households_out": float(units.households_out),
     }
+
+
+def write_run(config: SplitConfig, profile: Profile, layers: boundaries.Layers,
+              report: boundaries.ValidationReport, units: boundaries.Units, graph: nx.Graph,
+              options: Sequence[Option], *, timings: dict[str, float], clock: float,
+              record: Mapping[str, Any] | None = None) -> tuple[dict[str, Path], int]:
+    """Write the run's folder (all files, then run.json, with ``record`` merged in) once population is
+    seen to be conserved in every option; returns ({key: final path}, number of files written)."""
+    totals = plan_totals(units)
     _check_conserved(options, totals)
     start = time.perf_counter()
     with staged_output(config.out) as staging:
@@ -211,7 +259,10 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
                                    certificate=o.plan.to_dict() | {"assignment": None}, district_notes=o.notes,
                                    compliance=o.compliance, metrics=o.metrics,
-                                   joins=_joins(strips, o.plan.assignment, layers.crs)) for o in options]
+                                   joins=_joins(strips, o.plan.assignment, layers.crs),
+                                   community_facts={int(r["district"]): {"service_site": r["service_site"],
+                                                                         "headroom": r["headroom"]}
+                                                    for r in o.stats}) for o in options]
         # the Tianditu key is the user's secret: taken from the environment, never written to run.json
         files = dict(maps.write_outputs(staging, proposals, context, basemap=config.basemap,
                                         tianditu_key=os.environ.get("TIANDITU_KEY"),
@@ -220,17 +271,13 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         timings["total_s"] = _lap(clock)
         run = provenance.run_record(config=config, profile=profile, layers=layers, units=units,
                                     graph=graph, options=options, totals=totals, timings=timings,
-                                    report=report)
-        run["large_estates"] = large_estates.record(config.split_large_estates, options[0].exceptions,
-                                                    ruled.divisions)
+                                    report=report) | dict(record or {})
         (staging / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
     out_dir = Path(config.out).resolve()
-    files = {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
-        "run": out_dir / "run.json"}
     file_count = sum(1 for path in out_dir.rglob("*") if path.is_file())
     log.info("wrote %d files to %s", file_count, out_dir)
-    return SplitResult(out_dir=out_dir, community=units.community_name, options=tuple(options), files=files,
-                       totals=totals, timings_s=timings, file_count=file_count)
+    return ({name: out_dir / Path(path).relative_to(staging) for name, path in files.items()}
+            | {"run": out_dir / "run.json"}), file_count
 
 
 def _check_conserved(options: Sequence[Option], totals: Mapping[str, float]) -> None:
@@ -249,20 +296,27 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
     """Solve for the requested number of genuinely different options; each one is verified here.
 
     ``large``: estates above the cap, each made a community of its own (see ``large_estates``)."""
-    spec = make_spec(config, profile)
     if large:
+        if config.locks:
+            raise UsageError(f"--lock {config.locks} cannot be combined yet with an estate above the cap made a "
+                             "community of its own; use --split-large-estates or drop the lock")
+        spec = make_spec(config, profile)
         combined = large_estates.solve_around(graph, spec, large, options=config.options, progress=progress)
         for option in combined:
             _verify_on_map(frame, option.plan.assignment, graph)
-        return [large_estates.annotate(_describe_option(i, c.plan, graph, frame, layers, profile), c, profile.name)
-                for i, c in enumerate(combined)]
+        return [large_estates.annotate(describe_option(i, c.plan, graph, frame, layers, profile, spec=spec), c,
+                                       profile.name) for i, c in enumerate(combined)]
+    spec = with_locks(make_spec(config, profile), config, frame)
     reasons = solver.precheck(graph, spec)
     if reasons:
-        raise InfeasibleError("no plan can satisfy the rules:\n" + "\n".join(f"  - {r}" for r in reasons))
+        raise InfeasibleError("no plan can satisfy the rules" + (f" and the locks of --lock {config.locks}"
+                                                                 if spec.locks else "") + ":\n"
+                              + "\n".join(f"  - {r}" for r in reasons))
     plans: list[solver.Plan] = []
     for index in range(config.options):
         option_spec = spec if not plans else replace(spec, distinct_from=tuple(p.assignment for p in plans),
-                                                     districts=plans[0].districts)
+                                                     districts=plans[0].districts,
+                                                     distinct_share=config.option_difference)
         progress(f"solving option {index + 1} of {config.options} ({spec.objective}, "
                  f"cap {spec.max_population:,.0f} {spec.population_attr}, {spec.backend})")
         plan = solver.solve(graph, option_spec)
@@ -271,8 +325,9 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
                 log.warning("only %d different option(s) found: %s", len(plans), "; ".join(plan.reasons))
                 break
             error = InfeasibleError if plan.status == "infeasible" else NoSolutionError
-            raise error("; ".join(plan.reasons) or f"solver status {plan.status}")
-        # the graph and the map both: a plan connected only through the graph is never written
+            under = f" (under the {len(set(spec.locks.values()))} lock label(s) of --lock {config.locks})" \
+                if spec.locks else ""
+            raise error(("; ".join(plan.reasons) or f"solver status {plan.status}") + under)
         violations = solver.verify(graph, option_spec, plan.assignment)
         if violations:
             raise RuntimeError("the solver returned a plan that fails verification (a bug, please report): "
@@ -282,7 +337,8 @@ def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.L
         plans.append(plan)
     # ranked best first on the objective (the first option is the recommended one); ties keep solve order
     plans.sort(key=lambda p: (p.objective is None, p.objective if p.objective is not None else 0.0))
-    return [_describe_option(i, plan, graph, frame, layers, profile) for i, plan in enumerate(plans)]
+    options = [describe_option(i, plan, graph, frame, layers, profile, spec=spec) for i, plan in enumerate(plans)]
+    return with_moves(graph, options)
 
 
 def _verify_on_map(frame: gpd.GeoDataFrame, assignment: Mapping[str, int], graph: nx.Graph) -> None:
@@ -292,12 +348,15 @@ def _verify_on_map(frame: gpd.GeoDataFrame, assignment: Mapping[str, int], graph
         raise RuntimeError("a plan is in several pieces on the map (a bug, please report): " + "; ".join(violations))
 
 
-def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.GeoDataFrame,
-                     layers: boundaries.Layers, profile: Profile) -> Option:
+def describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.GeoDataFrame,
+                     layers: boundaries.Layers, profile: Profile, *, spec: solver.Spec,
+                     names: Mapping[int, str] | None = None, label: str | None = None) -> Option:
+    """The option's numbers, service sites and headroom under ``spec`` and the profile; ``names`` (the
+    planner's own, for a checked plan) replace the working names."""
     assigned = frame.copy()
     assigned["district"] = assigned["unit_id"].map(plan.assignment).astype(int)
     facility_m2 = _facility_area_by_district(assigned, layers.facilities)
-    names = district_names(assigned)
+    names = dict(names) if names else district_names(assigned)
     stats = []
     compliance: list[dict[str, Any]] = []
     for district, part in assigned.groupby("district", sort=True):
@@ -309,6 +368,11 @@ def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.
         for name in _profiles_to_check(profile):
             compliance += check_district(load_profile(name), district=int(district), population=population,
                                          households=households, facility_m2=facility_m2.get(int(district), 0.0))
+    sites = service_sites(assigned, plan, graph, layers.facilities)
+    rules = limits(spec, profile)
+    for row in stats:
+        row["service_site"] = sites[row["district"]]
+        row["headroom"] = headroom(row, rules)
     populations = [s["population"] for s in stats]
     cut = [(u, v) for u, v in graph.edges if plan.assignment[u] != plan.assignment[v]]
     cut_length = sum(graph.edges[e].get("length_m", 0.0) for e in cut)
@@ -322,7 +386,7 @@ def _describe_option(index: int, plan: solver.Plan, graph: nx.Graph, frame: gpd.
         "new_boundary_along_roads_share": round(along / cut_length, 3) if cut_length else None,
         "runtime_s": plan.runtime_s,
     }
-    label = option_title(index + 1)
+    label = label or option_title(index + 1)
     return Option(label=label, plan=plan, frame=assigned, names=names, stats=stats, compliance=compliance,
                   metrics=metrics)
 

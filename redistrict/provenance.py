@@ -41,6 +41,10 @@ def summary(layers: boundaries.Layers, config: SplitConfig, profile: Profile,
         "time limit (s)": config.time_limit_s,
         "seed": config.seed,
     }
+    if config.locks:
+        rows["locks (--lock)"] = config.locks
+    if config.options > 1:
+        rows["option difference"] = f"≥ {config.option_difference:.0%} of residents between options"
     for layer, source in sorted(layers.sources.items()):
         rows[f"input: {layer}"] = ", ".join(f"{k}={v}" for k, v in source.items() if v not in (None, ""))
     for index, note in enumerate(layers.notes, start=1):

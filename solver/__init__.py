@@ -7,6 +7,9 @@ Public API (the only names ``redistrict`` uses):
   start; ``Plan.status`` is ``optimal`` only when the bound proves it.
 - ``precheck(graph, spec) -> list[str]``: plain-words reasons why no plan can exist (empty when none found).
 - ``verify(graph, spec, assignment) -> list[str]``: an independent re-check of a plan (empty when valid).
+- ``score(graph, spec, assignment) -> float | None``: the spec's objective of any complete plan.
+- ``find_violations(graph, spec, assignment) -> list[Violation]``: the same re-check as records (``Rule``,
+  district, value, limit, units), for scoring a plan a person drew.
 
 The solver never sees a geometry: nodes carry ``population``, ``households``, ``x``, ``y`` (metres) and
 optional ``group`` / ``facility``; edges carry ``length_m`` and ``barrier``.
@@ -16,7 +19,8 @@ from solver.errors import SolverError
 from solver.spec import Spec
 from solver.plan import Plan
 from solver.precheck import precheck
-from solver.verify import verify
+from solver.verify import Rule, Violation, find_violations, moved_population, verify
 from solver.solve import solve
+from solver.objective import score
 
-__all__ = ["SolverError", "Spec", "Plan", "precheck", "verify", "solve"]
+__all__ = ["Rule", "SolverError", "Spec", "Plan", "Violation", "find_violations", "moved_population", "precheck", "score", "verify", "solve"]

@@ -79,6 +79,7 @@ class _Search:
                 self.facility |= 1 << a
         self.require_facility = require_facility
         self.links = [sum(1 << a for a in members) for members in problem.links]
+        self.apart = [(1 << a) | (1 << b) for a, b in problem.apart]
         self.deadline, self.max_states = deadline, max_states
         self.memo: dict[tuple[int, int], list[int] | None] = {}
         self.tried = 0
@@ -191,7 +192,8 @@ class _Search:
         return result[0] if result else None
 
     def _whole(self, district: int) -> bool:
-        """Links kept whole and, when required, a facility inside."""
+        """Links kept whole, no two lock labels together and, when required, a facility inside."""
         if self.require_facility and not district & self.facility:
             return False
-        return all(not (link & district) or (link & district) == link for link in self.links)
+        return (all(not (link & district) or (link & district) == link for link in self.links)
+                and all(district & pair != pair for pair in self.apart))

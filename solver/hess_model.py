@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.apart import add_apart
+from solver.difference import DifferenceColumns, add_difference
 from solver.distinct import DistinctColumns, add_distinct
 from solver.linear import LinearModel
 from solver.problem import Problem
@@ -52,6 +54,7 @@ class HessModel:
     constant: float              # Σ internal inertia of the atoms (person·m²)
     k: int
     distinct: DistinctColumns | None = None
+    difference: DifferenceColumns | None = None
     popdef_row: dict[int, int] | None = None     # centre unit → row of s_c = Σ p x
     facility_row: dict[int, int] | None = None   # centre unit → row of its facility constraint
     count_row: int = 0
@@ -94,6 +97,9 @@ class HessModel:
         if self.distinct is not None:
             extra = self.distinct.start_values(assignment)
             values[self.distinct.first: self.distinct.first + len(extra)] = extra
+        if self.difference is not None:
+            extra = self.difference.start_values(problem, assignment, np.array([index[c] for c in centres]))
+            values[self.difference.first: self.difference.first + len(extra)] = extra
         return values
 
 
@@ -199,10 +205,12 @@ def build_hess(problem: Problem, k: int, *, require_facility: bool, tie_referenc
                     if ja is not None and jb is not None:
                         rows_list.append(([ja, jb], [1.0, -1.0], 0.0, 0.0))
         model.add_row_list(rows_list)
+    add_apart(problem, model, lambda a, c: column_of.get((a, c)), centres.tolist())
     distinct = add_distinct(problem, model, lambda a, c: column_of.get((a, c)), centres.tolist())
+    difference = add_difference(problem, model, lambda a, c: column_of.get((a, c)), centres.tolist())
     return HessModel(model=model, pair_atom=pair_atom, pair_centre=pair_centre, centres=centres, y_col=y_col,
                      column_of=column_of, scale=scale, tie_weight=tie_weight, tie_max=tie_weight * tie_max_raw,
-                     constant=float(problem.atom_inertia.sum()), k=k, distinct=distinct,
+                     constant=float(problem.atom_inertia.sum()), k=k, distinct=distinct, difference=difference,
                      popdef_row=popdef_row, facility_row=facility_row, count_row=m)
 
 

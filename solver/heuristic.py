@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.apart import apart_broken
+from solver.difference import too_similar
 from solver.objective import centres_of, evaluate, imbalance
 from solver.problem import Problem, same_partition
 
@@ -42,7 +44,8 @@ class Candidate:
 
 
 def violation(problem: Problem, assignment: np.ndarray, k: int, require_facility: bool) -> tuple[float, int, int]:
-    """(population outside the bounds, districts without a facility, earlier plans repeated)."""
+    """(population outside the bounds, districts without a facility, earlier plans repeated or too similar
+    plus pairs of lock labels sharing a district)."""
     pops = np.bincount(assignment, weights=problem.atom_population, minlength=k)
     excess = np.maximum(pops - problem.max_population, 0).sum() + np.maximum(problem.min_population - pops, 0).sum()
     missing = 0
@@ -50,7 +53,8 @@ def violation(problem: Problem, assignment: np.ndarray, k: int, require_facility
         has = np.zeros(k, dtype=bool)
         has[assignment[problem.atom_facility]] = True
         missing = int((~has).sum())
-    repeats = sum(same_partition(assignment, old) for old in problem.distinct_from)
+    repeats = (sum(same_partition(assignment, old) for old in problem.distinct_from) + apart_broken(problem, assignment)
+               + (too_similar(problem, assignment, k) if problem.distinct_full else 0))
     return float(excess if excess > 1e-6 else 0.0), missing, repeats
 
 
@@ -259,6 +263,16 @@ class _State:
             self.edge_weight[u][v] = w
             self.edge_weight[v][u] = w
         self.centres = centres_of(problem, self.assign, k)
+        self.apart: list[list[int]] = [[] for _ in range(problem.n_atoms)]
+        for a, b in problem.apart:
+            self.apart[a].append(b)
+            self.apart[b].append(a)
+
+    def delta_apart(self, block: list[int], src: int, dst: int) -> int:
+        """Change in the number of lock-label pairs sharing a district when the block moves."""
+        inside = set(block)
+        return sum(int(self.assign[b] == dst) - int(self.assign[b] == src)
+                   for a in block for b in self.apart[a] if b not in inside)
 
     def block(self, a: int) -> list[int]:
         link = self.link_of[a]
@@ -346,7 +360,7 @@ def local_search(problem: Problem, assignment: np.ndarray, k: int, objective: st
             pop = float(problem.atom_population[block].sum())
             fac = int(problem.atom_facility[block].sum())
             before_src = state.pop_violation(src, state.pops[src])
-            best: tuple[float, int, float, float, int] | None = None
+            best: tuple[float, int, int, float, float, int] | None = None
             for dst in dsts:
                 dv = (state.pop_violation(src, state.pops[src] - pop) + state.pop_violation(dst, state.pops[dst] + pop)
                       - before_src - state.pop_violation(dst, state.pops[dst]))
@@ -356,18 +370,23 @@ def local_search(problem: Problem, assignment: np.ndarray, k: int, objective: st
                 dobj = state.delta_objective(block, src, dst)
                 dbal = (abs(state.pops[src] - pop - target) + abs(state.pops[dst] + pop - target)
                         - abs(state.pops[src] - target) - abs(state.pops[dst] - target))
-                key = (dv if abs(dv) > 1e-6 else 0.0, dfac, dobj, dbal)
-                if key < (0.0, 0, 0.0, -1e-9) and (best is None or key < best[:4]):
+                dapart = state.delta_apart(block, src, dst) if problem.apart else 0
+                key = (dv if abs(dv) > 1e-6 else 0.0, dfac, dapart, dobj, dbal)
+                if key < (0.0, 0, 0, 0.0, -1e-9) and (best is None or key < best[:5]):
                     best = (*key, dst)
             if best is None:
                 continue
-            dst = best[4]
+            dst = best[5]
             if not state.stays_connected(block, src) or not state.joins_connected(block, dst):
                 continue
             old = state.assign.copy() if problem.distinct_from else None
             before_repeats = sum(same_partition(state.assign, o) for o in problem.distinct_from)
+            # a plan that differs enough from the earlier ones stays so (``Spec.distinct_share``)
+            before_similar = too_similar(problem, state.assign, k) if problem.distinct_full else 0
             state.move(block, src, dst)
-            if old is not None and sum(same_partition(state.assign, o) for o in problem.distinct_from) > before_repeats:
+            if old is not None and (
+                    sum(same_partition(state.assign, o) for o in problem.distinct_from) > before_repeats
+                    or (problem.distinct_full and too_similar(problem, state.assign, k) > before_similar)):
                 state.move(block, dst, src)
                 continue
             improved = True

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.apart import add_apart
+from solver.difference import DifferenceColumns, add_difference
 from solver.distinct import DistinctColumns, add_distinct
 from solver.linear import LinearModel
 from solver.ordering import Ordering
@@ -55,6 +57,7 @@ class LabelModel:
     tie_max: float
     integral: bool
     distinct: DistinctColumns | None = None
+    difference: DifferenceColumns | None = None
 
     # Column blocks, in this order: x, r, w, q (m·k each), z (edges·k), f (2·edges), t (k).
     def x(self, a: int, j: int) -> int:
@@ -142,6 +145,9 @@ class LabelModel:
         if self.distinct is not None:
             extra = self.distinct.start_values(labels)
             values[self.distinct.first: self.distinct.first + len(extra)] = extra
+        if self.difference is not None:
+            extra = self.difference.start_values(problem, labels, np.arange(k))
+            values[self.difference.first: self.difference.first + len(extra)] = extra
         lower, upper = self.model.lower, self.model.upper
         if np.any(values < lower - 1e-9) or np.any(values > upper + 1e-9):
             return None
@@ -233,7 +239,9 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
             for j in range(k):
                 rows.append(([x(a, j), x(b, j)], [1.0, -1.0], 0.0, 0.0))
     model.add_row_list(rows)
+    add_apart(problem, model, lambda a, j: x(a, j), list(range(k)))
     label.distinct = add_distinct(problem, model, lambda a, j: x(a, j), list(range(k)))
+    label.difference = add_difference(problem, model, lambda a, j: x(a, j), list(range(k)))
     return label
 
 

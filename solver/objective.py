@@ -58,3 +58,35 @@ def imbalance(problem: Problem, assignment: np.ndarray, k: int) -> float:
     """Σ_d |population_d − total / k|: the balance tie-break."""
     pops = np.bincount(assignment, weights=problem.atom_population, minlength=k)
     return float(np.abs(pops - problem.total_population / k).sum())
+
+
+def score(graph, spec, assignment) -> float | None:
+    """The spec's objective of any complete plan {unit id: district}, straight from the graph (a plan a
+    person drew may split a keep-together group, so no atoms are used): the same numbers ``evaluate``
+    gives the solver's plans. None with ``Spec.distance`` (an arbitrary distance is not re-evaluated here)."""
+    from solver.problem import BARRIER_WEIGHT
+
+    nodes = {str(node): node for node in graph.nodes}
+    if spec.objective != "inertia":
+        total = 0.0
+        for a, b, data in graph.edges(data=True):
+            if assignment[str(a)] != assignment[str(b)]:
+                length = float(data.get("length_m", 0.0) or 0.0)
+                total += 1.0 if spec.objective == "cut-edges" else max(length, 0.0) * (
+                    BARRIER_WEIGHT if data.get("barrier") else 1.0)
+        return total
+    if spec.distance is not None:
+        return None
+    members: dict[int, list[str]] = {}
+    for unit, d in assignment.items():
+        members.setdefault(int(d), []).append(str(unit))
+    total = 0.0
+    for units in members.values():
+        data = [graph.nodes[nodes[u]] for u in units]
+        pop = np.array([float(x.get(spec.population_attr, 0) or 0) for x in data])
+        xs = np.array([float(x["x"]) for x in data])
+        ys = np.array([float(x["y"]) for x in data])
+        # Σ p |u − c|² over the district for every unit c as centre; the best centre gives the value
+        cost = (pop[:, None] * ((xs[:, None] - xs[None, :]) ** 2 + (ys[:, None] - ys[None, :]) ** 2)).sum(axis=0)
+        total += float(cost.min())
+    return total

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-Status = Literal["optimal", "feasible", "infeasible", "no-solution"]
+#: ``checked``: a plan a person proposed, scored by the verifier (``redistrict check``); never optimised.
+Status = Literal["optimal", "feasible", "infeasible", "no-solution", "checked"]
 
 
 @dataclass(frozen=True, kw_only=True)

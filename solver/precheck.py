@@ -6,7 +6,8 @@ import math
 import networkx as nx
 import numpy as np
 
-from solver.problem import Problem, build_problem, check_spec, group_label, minimum_districts
+from solver.problem import (Problem, build_problem, check_spec, group_label, lock_labels, minimum_districts,
+                            together_labels)
 from solver.spec import Spec
 
 
@@ -25,7 +26,8 @@ def candidate_districts(problem: Problem, spec: Spec) -> range:
     total, cap = problem.total_population, problem.max_population
     if spec.districts != "auto":
         return range(spec.districts, spec.districts + 1)
-    low = minimum_districts(total, cap)
+    # every lock label needs a district of its own
+    low = max(minimum_districts(total, cap), len(set(lock_labels(spec, problem.unit_ids).values())))
     high = problem.n_atoms
     if spec.max_districts is not None:
         high = min(high, spec.max_districts)
@@ -64,6 +66,8 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
                                f"{_ids([problem.unit_ids[i] for i in members], 4)}) has {population:,.0f} {attr} "
                                f"together, above the cap of {cap:,.0f}; it must stay whole")
 
+    reasons += _lock_reasons(graph, spec, problem)
+
     components = sorted((sorted(str(u) for u in c) for c in nx.connected_components(graph)),
                         key=lambda c: c[0])
     if len(components) > 1:
@@ -89,6 +93,8 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
                            f"but there are only {total:,.0f}")
     elif len(k_range) == 0:
         limits = [f"the cap needs at least {needed} districts"]
+        if spec.locks:
+            limits.append(f"the locks need at least {k_range.start} (one per lock label)")
         if floor > 0:
             limits.append(f"the floor of {floor:,.0f} allows at most {math.floor(total / floor + 1e-9)}")
         if spec.max_districts is not None:
@@ -102,4 +108,40 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
         if sites < k_needed:
             reasons.append(f"every district needs a service facility, but only {sites} unit(s) hold one "
                            f"and at least {k_needed} districts are needed")
+    return reasons
+
+
+def _lock_reasons(graph: nx.Graph, spec: Spec, problem: Problem) -> list[str]:
+    """Locks that no plan can honour: a label (with the groups it pulls in) above the cap, two labels
+    joined by a keep-together group, more labels than districts."""
+    locks = lock_labels(spec, problem.unit_ids)
+    if not locks:
+        return []
+    nodes = {str(node): node for node in graph.nodes}
+    groups = [group_label(graph.nodes[nodes[uid]], spec.group_attr) for uid in problem.unit_ids]
+    together = together_labels(groups, locks)
+    attr, cap = spec.population_attr, problem.max_population
+    reasons: list[str] = []
+    labels_of_set: dict[str, list[str]] = {}
+    for i, label in sorted(locks.items()):
+        members = labels_of_set.setdefault(together[i], [])
+        if label not in members:
+            members.append(label)
+    for key, labels in sorted(labels_of_set.items()):
+        members = [i for i, t in enumerate(together) if t == key]
+        population = float(problem.unit_population[members].sum())
+        locked = sum(1 for i in members if i in locks)
+        if population > cap + 1e-9:
+            pulled = len(members) - locked
+            reasons.append(f"lock {'、'.join(repr(x) for x in sorted(labels))} holds {locked} unit(s)"
+                           + (f" and {pulled} more of their keep-together groups" if pulled else "")
+                           + f" with {population:,.0f} {attr} together, above the cap of {cap:,.0f} by "
+                           f"{population - cap:,.0f}; they cannot share one district")
+        if len(labels) > 1:
+            reasons.append(f"locks {'、'.join(repr(x) for x in sorted(labels))} must be in different districts, "
+                           "but a keep-together group joins their units")
+    count = len(set(locks.values()))
+    if spec.districts != "auto" and count > spec.districts:
+        reasons.append(f"{count} lock labels must each be in a different district, but only {spec.districts} "
+                       "districts are asked for")
     return reasons

@@ -5,6 +5,11 @@ single ungrouped unit). Contracting a connected set of units changes no district
 models work on the atom graph; a group that falls apart into several components gets one atom per
 component and the components are *linked* (always in the same district).
 
+Locks (``Spec.locks``) reuse the same mechanism: a lock label joins the units holding it (and, through
+them, their keep-together groups) into one *together set*, contracted and linked exactly like a group;
+different lock labels must not share a district, which the models state as pairwise rows over one
+representative atom per label (``Problem.apart``).
+
 Moment of inertia is decomposed per atom: for an atom ``a`` with population ``P_a``, weighted mean
 ``m_a`` and internal inertia ``I_a = Σ_{i∈a} p_i |u_i − m_a|²``, the inertia of its units about any
 point ``c`` is ``P_a |m_a − c|² + I_a`` (exact), so atoms carry (P_a, m_a, I_a) and nothing is lost.
@@ -56,6 +61,12 @@ class Problem:
     # With ``Spec.distance``: cost[a, c] = Σ_{i∈a} p_i · distance(i, c)² (atoms × units), and atom_inertia
     # is zero because no centroid decomposition holds for an arbitrary distance. None: Euclidean x/y.
     custom_cost: np.ndarray | None = None
+    # Locks: pairs (a, b), a < b, of representative atoms of two lock labels that must not share a district.
+    apart: tuple[tuple[int, int], ...] = field(default=())
+    # Earlier plans as atom → 0-based district on every atom, and the population that must move
+    # (``Spec.distinct_share`` × total) for a plan to differ enough from each (``solver.difference``).
+    distinct_full: tuple[np.ndarray, ...] = field(default=())
+    distinct_population: float = 0.0
 
     @property
     def n_units(self) -> int:
@@ -115,6 +126,9 @@ def check_spec(spec: Spec) -> None:
     if spec.distance is not None and not callable(spec.distance):
         raise SpecError(f"distance must be a function (unit id, centre unit id) → number or None, "
                         f"got {spec.distance!r}")
+    if isinstance(spec.distinct_share, bool) or not isinstance(spec.distinct_share, (int, float)) \
+            or not 0 <= spec.distinct_share < 1:
+        raise SpecError(f"distinct_share must be a share from 0 to below 1, got {spec.distinct_share!r}")
     if spec.max_districts is not None and (isinstance(spec.max_districts, bool)
                                            or not isinstance(spec.max_districts, int) or spec.max_districts < 1):
         raise SpecError(f"max_districts must be a positive integer or None, got {spec.max_districts!r}")
@@ -158,6 +172,8 @@ def build_problem(graph: nx.Graph, spec: Spec) -> Problem:
         raw_facility = data.get(spec.facility_attr) or 0
         facility[i] = _number(raw_facility, what=spec.facility_attr, unit_id=uid) > 0
         labels.append(group_label(data, spec.group_attr))
+    locks = lock_labels(spec, unit_ids)
+    labels = together_labels(labels, locks)
 
     unit_adj: list[list[int]] = [[] for _ in range(n)]
     for a, b in graph.edges:
@@ -244,8 +260,64 @@ def build_problem(graph: nx.Graph, spec: Spec) -> Problem:
         links=links, total_population=float(pop.sum()),
         max_population=float(spec.max_population),
         min_population=float(spec.min_population or 0.0),
-        distinct_from=distinct, custom_cost=custom_cost,
+        distinct_from=distinct, custom_cost=custom_cost, apart=_apart_pairs(locks, unit_atom),
+        distinct_full=tuple(_old_partition(old, unit_ids, unit_atom, np.ones(n, dtype=bool), m)
+                            for old in spec.distinct_from) if spec.distinct_share > 0 else (),
+        distinct_population=float(spec.distinct_share) * float(pop.sum()),
     )
+
+
+def lock_labels(spec: Spec, unit_ids: tuple[str, ...]) -> dict[int, str]:
+    """{unit index: lock label} from ``spec.locks``; SpecError naming an id that is not a unit or a blank
+    label."""
+    if not spec.locks:
+        return {}
+    index = {uid: i for i, uid in enumerate(unit_ids)}
+    out: dict[int, str] = {}
+    for uid, label in spec.locks.items():
+        if str(uid) not in index:
+            raise SpecError(f"locks: {uid!r} is not a unit of the graph")
+        text = group_label({"lock": label}, "lock")
+        if text is None:
+            raise SpecError(f"locks: unit {uid!r} has an empty lock label")
+        out[index[str(uid)]] = text
+    return out
+
+
+def together_labels(groups: list[str | None], locks: Mapping[int, str]) -> list[str | None]:
+    """One label per unit for the units that must share a district: a keep-together group and a lock label
+    that meet in one unit become one set (union-find over the labels); None for a free unit."""
+    if not locks:
+        return groups
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(token: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(token, token)
+        while parent[token] != token:
+            parent[token] = parent[parent[token]]
+            token = parent[token]
+        return token
+
+    for i, group in enumerate(groups):
+        if group is not None and i in locks:
+            a, b = find(("group", group)), find(("lock", locks[i]))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    out: list[str | None] = []
+    for i, group in enumerate(groups):
+        token = ("lock", locks[i]) if i in locks else ("group", group) if group is not None else None
+        out.append(None if token is None else "\x1f".join(find(token)))
+    return out
+
+
+def _apart_pairs(locks: Mapping[int, str], unit_atom: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """One representative atom per lock label (its smallest unit's atom); a pair for every two labels.
+    Two labels on one atom (a group joins them) give no pair: ``precheck`` reports that conflict."""
+    first: dict[str, int] = {}
+    for i in sorted(locks):
+        first.setdefault(locks[i], int(unit_atom[i]))
+    reps = [first[label] for label in sorted(first)]
+    return tuple(sorted({(min(a, b), max(a, b)) for i, a in enumerate(reps) for b in reps[i + 1:] if a != b}))
 
 
 def _custom_cost(spec: Spec, unit_ids: tuple[str, ...], pop: np.ndarray,

@@ -23,6 +23,11 @@ class Spec:
     ``first_plan=True`` answers "is there a plan at all?": the solver stops at the first plan that passes
     every rule (or at a proof that none exists) instead of optimising; such a plan is ``feasible`` with no
     bound, whatever its objective value.
+
+    ``locks`` maps unit ids to a lock label (a planner's local knowledge): units with one label end in one
+    district, units with different labels in different districts. The models keep a label's units together
+    as the keep-together groups are kept (merged atoms, linked when not connected) and keep labels apart
+    with pairwise rows, so optimality is proven under the locks.
     """
 
     max_population: float
@@ -41,6 +46,11 @@ class Spec:
     # in where at least one node with a non-empty ``distinct_attr`` goes (estates, by default).
     distinct_from: tuple[Mapping[str, int], ...] = ()
     distinct_attr: str = "estate_id"
+    # …and, when above 0, put at least this share of the population in a different district than each of
+    # them, after the best matching of district labels (``solver.difference``).
+    distinct_share: float = 0.0
     # None: Euclidean distance between node x/y (metres); otherwise called as distance(unit id, centre unit id).
     distance: Callable[[str, str], float] | None = None
     first_plan: bool = False
+    # unit id → lock label; None or empty: no locks.
+    locks: Mapping[str, str] | None = None
