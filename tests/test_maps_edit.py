@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import maps_fixtures as fx
-from maps.editing import edit_data, geometric_adjacency, script_json, size_rule
+from maps.editing import edit_data, geometric_adjacency, size_rule
+from maps.templating import script_json
 from maps.files import UNIT_FIELDS, write_assignment_csv
 from maps.options import build_views, local_context
 
