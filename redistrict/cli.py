@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import math
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -14,13 +17,16 @@ from maps import OutputError
 from solver.errors import SpecError
 from redistrict import __version__
 from redistrict.config import BACKENDS, LAYERS, OBJECTIVES, SplitConfig, load_scenario, validate_config
-from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK,
-                               InfeasibleError, NoSolutionError, UsageError)
+from redistrict.outdir import check_writable_file, write_text_atomically
+from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_INTERRUPTED,
+                               EXIT_NO_SOLUTION, EXIT_OK, EXIT_SOME_FAILED, InfeasibleError, Interrupted,
+                               NoSolutionError, NoSplitNeeded, UsageError)
 
 log = logging.getLogger("redistrict")
 
-EPILOG = """exit codes: 0 success · 2 bad input or usage · 3 infeasible (no plan can satisfy the rules) ·
-4 no solution found within the time limit · 1 internal error"""
+EPILOG = """exit codes: 0 success (also "no split needed") · 2 bad input or usage · 3 infeasible (no plan can
+satisfy the rules) · 4 no solution found within the time limit · 5 batch: some communities not split ·
+130 interrupted (Ctrl-C, SIGTERM) · 1 internal error"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,8 +37,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return args.handler(args)
-    except (UsageError, InputError, OutputError, SpecError) as exc:
+        with _sigterm_raises():
+            return args.handler(args)
+    except NoSplitNeeded as exc:
+        print(f"{exc}; nothing written")
+        return EXIT_OK
+    except InputError as exc:
+        _fail(_problems_text(exc))
+        return EXIT_BAD_INPUT
+    except (UsageError, OutputError, SpecError) as exc:
         _fail(f"error: {exc}")
         return EXIT_BAD_INPUT
     except InfeasibleError as exc:
@@ -45,14 +58,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader went away (`redistrict … | head`): the run itself finished, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (raised as Interrupted): every cleanup has run
         _fail("interrupted; nothing was written")
-        return EXIT_INTERNAL
+        return 128 + exc.signum if isinstance(exc, Interrupted) else EXIT_INTERRUPTED
     except Exception as exc:  # the last line of defence: say what broke, keep the traceback for -v
         log.debug("internal error", exc_info=True)
         _fail(f"internal error: {type(exc).__name__}: {exc}\n(run again with -v for the traceback; "
               "nothing was written)")
         return EXIT_INTERNAL
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """SIGTERM (a service stop, `kill`, a job scheduler) raises like Ctrl-C, so staging folders are removed."""
+    def interrupt(signum, frame):
+        raise Interrupted(signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (an embedding application): leave its signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _problems_text(exc: InputError) -> str:
+    """One "error:" heading, then each problem without its own severity prefix."""
+    lines = [str(p).removeprefix("error: ") for p in exc.problems] or [str(exc)]
+    if len(lines) == 1:
+        return f"error: {lines[0]}"
+    return f"error: {len(lines)} problems in the input:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _positive(text: str) -> float:
+    """argparse type: a positive finite number (no 0, negative, inf or nan)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value
+
+
+def _whole(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}")
+        return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,12 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("graph", help="graph JSON (networkx adjacency or node-link format)")
     solve.add_argument("--population-attr", default="population", help="node attribute holding population")
     solve.add_argument("--districts", default="auto", help="number of districts, or 'auto' (the fewest)")
-    solve.add_argument("--min-population", type=float, help="floor per district")
-    solve.add_argument("--max-population", type=float, required=True, help="cap per district")
+    solve.add_argument("--min-population", type=_positive, help="floor per district")
+    solve.add_argument("--max-population", type=_positive, required=True, help="cap per district")
     solve.add_argument("--objective", choices=OBJECTIVES, default="inertia")
     solve.add_argument("--backend", choices=BACKENDS, default="highs")
-    solve.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds")
-    solve.add_argument("--seed", type=int, default=0)
+    solve.add_argument("--time-limit", type=_positive, default=60.0, help="wall-clock seconds")
+    solve.add_argument("--seed", type=_whole(0), default=0)
     solve.add_argument("--first-plan", action="store_true",
                        help="stop at the first plan that meets every rule (is there a plan at all?), "
                             "or at a proof that none exists; the plan is not optimised")
@@ -122,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "community does not stop the others; rerunning skips finished ones.")
     _add_layer_options(batch)
     batch.add_argument("--out", help="output folder (default: redistrict-out)")
-    batch.add_argument("--jobs", type=int, default=2, help="local worker processes (default: %(default)s)")
+    batch.add_argument("--jobs", type=_whole(1), default=2, help="local worker processes (default: %(default)s)")
     batch.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the jobs on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
     _add_run_options(batch)
@@ -157,17 +218,17 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("rules and solver")
     run.add_argument("--profile", help="policy profile name or TOML path (default: dongguan-2023); "
                                        "see `redistrict profiles`")
-    run.add_argument("--cap", type=float, help="maximum per new community (overrides the profile)")
-    run.add_argument("--floor", type=float, help="minimum per new community")
+    run.add_argument("--cap", type=_positive, help="maximum per new community (overrides the profile)")
+    run.add_argument("--floor", type=_positive, help="minimum per new community")
     run.add_argument("--districts", help="number of new communities, or 'auto' (the fewest feasible)")
     run.add_argument("--objective", choices=OBJECTIVES, help="inertia (compact, default), boundary, cut-edges")
-    run.add_argument("--options", type=int, help="how many different proposals (方案) to produce")
+    run.add_argument("--options", type=_whole(1), help="how many different proposals (方案) to produce")
     run.add_argument("--require-facility", action="store_true", default=None,
                      help="every new community must contain a service facility")
     run.add_argument("--backend", choices=BACKENDS, help="MIP solver (default: highs)")
-    run.add_argument("--time-limit", dest="time_limit_s", type=float, help="wall-clock seconds per option")
-    run.add_argument("--seed", type=int, help="seed for the heuristics (default 0)")
-    run.add_argument("--grid-size", dest="grid_size_m", type=float,
+    run.add_argument("--time-limit", dest="time_limit_s", type=_positive, help="wall-clock seconds per option")
+    run.add_argument("--seed", type=_whole(0), help="seed for the heuristics (default 0)")
+    run.add_argument("--grid-size", dest="grid_size_m", type=_positive,
                      help="block size in metres where no roads cut the land (default 250)")
     run.add_argument("--basemap", choices=("osm", "tianditu", "gaode"),
                      help="base map for map.html (default: none, works offline); tianditu needs a key in the "
@@ -258,6 +319,8 @@ def _run_inspect(args: argparse.Namespace) -> int:
     from redistrict.pipeline import load_inputs
 
     config = config_from_args(args)
+    if args.json_path:
+        check_writable_file(args.json_path, flag="--json")
     layers = load_inputs(config)
     report = boundaries.inspect_layers(layers)
     for problem in report.problems:
@@ -269,13 +332,14 @@ def _run_inspect(args: argparse.Namespace) -> int:
     print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
     if args.json_path:
         payload = report.to_dict() | {"communities": json.loads(totals.to_json(orient="records", force_ascii=False))}
-        Path(args.json_path).write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_text_atomically(Path(args.json_path), json.dumps(payload, ensure_ascii=False, indent=2))
     return EXIT_OK if report.ok else EXIT_BAD_INPUT
 
 
 def _run_solve(args: argparse.Namespace) -> int:
     from redistrict.graphfile import solve_graph_file
 
+    check_writable_file(args.out, flag="--out")
     plan = solve_graph_file(args.graph, population_attr=args.population_attr, districts=args.districts,
                             min_population=args.min_population, max_population=args.max_population,
                             objective=args.objective, backend=args.backend, time_limit_s=args.time_limit,
@@ -287,20 +351,13 @@ def _run_solve(args: argparse.Namespace) -> int:
 def _run_batch(args: argparse.Namespace) -> int:
     from redistrict.batch import run_batch, summary_lines
 
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     config = config_from_args(args)
     result = run_batch(config, jobs=args.jobs, scheduler=args.scheduler,
                        progress=getattr(args, "quiet", 0) == 0)
     for line in summary_lines(result):
         print(line)
-    # the most serious outcome among the communities decides the exit code
-    statuses = {job.status for job in result.failed}
-    for status, code in (("failed", EXIT_BAD_INPUT), ("infeasible", EXIT_INFEASIBLE),
-                         ("no-solution", EXIT_NO_SOLUTION)):
-        if status in statuses:
-            return code
-    return EXIT_OK
+    # the city's data was usable (else exit 2 before any work); some communities not split: exit 5
+    return EXIT_SOME_FAILED if result.failed else EXIT_OK
 
 
 def _run_profiles(args: argparse.Namespace) -> int:

@@ -18,10 +18,10 @@ import maps
 import solver
 from redistrict import provenance
 from redistrict.config import SplitConfig
-from redistrict.errors import InfeasibleError, NoSolutionError, UsageError
+from redistrict.errors import InfeasibleError, NoSolutionError, NoSplitNeeded, UsageError
 from maps.wording import option_title
 from redistrict.naming import district_names
-from redistrict.outdir import check_target, staged_output
+from redistrict.outdir import RUN_MARKER, staged_output
 from redistrict.profiles import Profile, builtin_profile_names, check_district, load_profile
 
 log = logging.getLogger(__name__)
@@ -129,21 +129,40 @@ def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.Val
     return layers, report
 
 
+OUTPUT_FILES = ("plan.geojson", "plan.gpkg", "assignment.csv", "map.html", "report.html", RUN_MARKER)
+
+
+def planned_files(config: SplitConfig) -> list[str]:
+    """The files a run writes (checked against the output folder before any work; see ``maps.write_outputs``)."""
+    return [*OUTPUT_FILES, *(f"plan_option{n}.geojson" for n in range(2, config.options + 1))]
+
+
 def run_split(config: SplitConfig, *, progress: Progress | None = None,
-              checked: tuple[boundaries.Layers, boundaries.ValidationReport] | None = None) -> SplitResult:
+              checked: tuple[boundaries.Layers, boundaries.ValidationReport] | None = None,
+              record: Mapping[str, Any] | None = None) -> SplitResult:
     """Run one community end to end and write its folder; nothing is written unless every plan verifies.
 
-    ``checked`` passes layers already read and validated (a batch reads a city once).
+    ``checked`` passes layers already read and validated (a batch reads a city once); ``record`` adds
+    entries to run.json. Raises ``NoSplitNeeded`` (nothing written) when the community is within the rule.
     """
     say = progress or (lambda message: log.info(message))
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    check_target(config.out)
     profile = resolve_profile(config)
     if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
         raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "
                          "(apply at console.tianditu.gov.cn)")
+    # the staging folder is made first: an unwritable --out or a file in the way fails before any solving
+    with staged_output(config.out, planned=planned_files(config), inputs=config.inputs.values()) as staging:
+        result = _split_into(staging, config, profile, say, checked, record or {})
+    out_dir = Path(config.out).resolve()
+    files = {name: out_dir / Path(path).relative_to(staging) for name, path in result.files.items()}
+    return replace(result, out_dir=out_dir, files=files)
+
+
+def _split_into(staging: Path, config: SplitConfig, profile: Profile, say: Progress,
+                checked: tuple[boundaries.Layers, boundaries.ValidationReport] | None,
+                record: Mapping[str, Any]) -> SplitResult:
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
     if checked is None:
         say("reading layers")
         checked = load_checked(config)
@@ -154,6 +173,7 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     say(f"building units of {community}")
     start = time.perf_counter()
     units = boundaries.build_units(layers, community, grid_size_m=config.grid_size_m)
+    _require_split(units, config, profile)
     graph = boundaries.build_graph(units.frame, roads=layers.roads)
     timings["units_s"] = _lap(start)
     say(f"{len(units.frame)} units ({int((units.frame['kind'] == 'estate').sum())} estates), "
@@ -162,11 +182,37 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     start = time.perf_counter()
     options = solve_options(graph, units.frame, layers, config, profile, progress=say)
     timings["solve_s"] = _lap(start)
+    totals = _conserved_totals(units, options)
 
-    totals = {
-        "population_in": float(units.population_in), "households_in": float(units.households_in),
-        "population_out": float(units.population_out), "households_out": float(units.households_out),
-    }
+    start = time.perf_counter()
+    files = dict(maps.write_outputs(staging, _proposals(options), _context(layers, units, config, profile),
+                                    basemap=config.basemap, tianditu_key=os.environ.get("TIANDITU_KEY"),
+                                    shapefile=config.shapefile))
+    timings["write_s"] = _lap(start)
+    timings["total_s"] = _lap(clock)
+    run = provenance.run_record(config=config, profile=profile, layers=layers, units=units, graph=graph,
+                                options=options, totals=totals, timings=timings, report=report) | dict(record)
+    (staging / RUN_MARKER).write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
+    return SplitResult(out_dir=staging, community=units.community_name, options=tuple(options),
+                       files=files | {"run": staging / RUN_MARKER}, totals=totals, timings_s=timings)
+
+
+def _require_split(units: boundaries.Units, config: SplitConfig, profile: Profile) -> None:
+    """A community within the size rule (and no number of new communities asked for), or with nobody in
+    it, is not split: say so instead of writing a "plan" of one community."""
+    attr, cap = split_rule(config, profile)
+    size = float(units.frame[attr].sum()) if attr in units.frame else float(units.population_out)
+    if size <= 0 or (size <= cap and config.districts == "auto"):
+        raise NoSplitNeeded(units.community_name, size, cap, attr)
+
+
+def _unit_totals(units: boundaries.Units) -> dict[str, float]:
+    return {"population_in": float(units.population_in), "households_in": float(units.households_in),
+            "population_out": float(units.population_out), "households_out": float(units.households_out)}
+
+
+def _conserved_totals(units: boundaries.Units, options: Sequence[Option]) -> dict[str, float]:
+    totals = _unit_totals(units)
     for option in options:
         # nothing silently lost: the new communities together hold exactly the people who came in
         option_totals = totals | {"population_out": sum(r["population"] for r in option.stats),
@@ -174,38 +220,40 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
         if not provenance.conserved(option_totals):
             raise RuntimeError(f"{option.label}: population or households changed between input and plan "
                                f"({option_totals}); a bug, please report")
-    start = time.perf_counter()
-    with staged_output(config.out) as staging:
-        context = maps.Context(
-            community_name=units.community_name,
-            boundary=gpd.GeoDataFrame({"name": [units.community_name]}, geometry=[units.boundary],
-                                      crs=layers.crs),
-            estates=_estates_of(layers, units),
-            roads=layers.roads,
-            facilities=layers.facilities,
-            crs=layers.crs,
-            totals=totals,
-            provenance=provenance.summary(layers, config, profile, units),
-            profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
-        )
-        proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
-                                   certificate=o.plan.to_dict() | {"assignment": None},
-                                   compliance=o.compliance, metrics=o.metrics) for o in options]
-        # the Tianditu key is the user's secret: taken from the environment, never written to run.json
-        files = dict(maps.write_outputs(staging, proposals, context, basemap=config.basemap,
-                                        tianditu_key=os.environ.get("TIANDITU_KEY"),
-                                        shapefile=config.shapefile))
-        timings["write_s"] = _lap(start)
-        timings["total_s"] = _lap(clock)
-        run = provenance.run_record(config=config, profile=profile, layers=layers, units=units,
-                                    graph=graph, options=options, totals=totals, timings=timings,
-                                    report=report)
-        (staging / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
-    out_dir = Path(config.out).resolve()
-    files = {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()} | {
-        "run": out_dir / "run.json"}
-    return SplitResult(out_dir=out_dir, community=units.community_name, options=tuple(options), files=files,
-                       totals=totals, timings_s=timings)
+    return totals
+
+
+def _context(layers: boundaries.Layers, units: boundaries.Units, config: SplitConfig,
+             profile: Profile) -> maps.Context:
+    return maps.Context(
+        community_name=units.community_name,
+        boundary=gpd.GeoDataFrame({"name": [units.community_name]}, geometry=[units.boundary], crs=layers.crs),
+        estates=_estates_of(layers, units),
+        roads=layers.roads,
+        facilities=layers.facilities,
+        crs=layers.crs,
+        totals=_unit_totals(units),
+        provenance=provenance.summary(layers, config, profile, units),
+        profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
+    )
+
+
+def _proposals(options: Sequence[Option]) -> list[maps.Proposal]:
+    # run times differ from run to run: they live in run.json only, so the files a reviewer reads are
+    # byte-identical when the input is
+    return [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
+                          certificate=_without_timings(o.plan.to_dict() | {"assignment": None}),
+                          compliance=o.compliance, metrics=_without_timings(o.metrics)) for o in options]
+
+
+_TIMING_KEYS = frozenset({"runtime_s", "time_s"})
+
+
+def _without_timings(record: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned = {k: v for k, v in record.items() if k not in _TIMING_KEYS}
+    if isinstance(cleaned.get("attempts"), (list, tuple)):
+        cleaned["attempts"] = [_without_timings(a) if isinstance(a, Mapping) else a for a in cleaned["attempts"]]
+    return cleaned
 
 
 def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.Layers, config: SplitConfig,
