@@ -18,7 +18,7 @@ from solver.errors import SpecError
 from redistrict import __version__
 from redistrict.config import BACKENDS, LAYERS, OBJECTIVES, SplitConfig, load_scenario, validate_config
 from redistrict.outdir import check_writable_file, write_text_atomically
-from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_INTERRUPTED,
+from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL,
                                EXIT_NO_SOLUTION, EXIT_OK, EXIT_SOME_FAILED, InfeasibleError, Interrupted,
                                NoSolutionError, NoSplitNeeded, UsageError)
 
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        with _sigterm_raises():
+        with _signals_raise():
             return args.handler(args)
     except NoSplitNeeded as exc:
         print(f"{exc}; nothing written")
@@ -59,30 +59,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (raised as Interrupted): every cleanup has run
-        _fail("interrupted; nothing was written")
-        return 128 + exc.signum if isinstance(exc, Interrupted) else EXIT_INTERRUPTED
+        return _interrupted(exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
     except Exception as exc:  # the last line of defence: say what broke, keep the traceback for -v
+        if _SIGNALS:  # a solver library caught the interrupt and failed in its own words
+            return _interrupted(_SIGNALS[0])
         log.debug("internal error", exc_info=True)
         _fail(f"internal error: {type(exc).__name__}: {exc}\n(run again with -v for the traceback; "
               "nothing was written)")
         return EXIT_INTERNAL
 
 
+_SIGNALS: list[int] = []  # signals received during this command, in order
+
+
 @contextlib.contextmanager
-def _sigterm_raises():
-    """SIGTERM (a service stop, `kill`, a job scheduler) raises like Ctrl-C, so staging folders are removed."""
+def _signals_raise():
+    """SIGTERM (a service stop, `kill`, a job scheduler) and SIGINT raise like Ctrl-C, so every cleanup runs
+    and staging folders are removed. The signal is also recorded: highspy catches the interrupt inside a
+    solve, stops, and reports a solver error instead, which must still read as an interruption."""
     def interrupt(signum, frame):
+        _SIGNALS.append(signum)
         raise Interrupted(signum)
 
+    _SIGNALS.clear()
     try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
+        previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     except ValueError:  # not the main thread (an embedding application): leave its signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _problems_text(exc: InputError) -> str:
@@ -374,6 +383,11 @@ def _run_profiles(args: argparse.Namespace) -> int:
 
 def _progress(message: str) -> None:
     log.info(message)
+
+
+def _interrupted(signum: int) -> int:
+    _fail("interrupted; nothing was written")
+    return 128 + int(signum)
 
 
 def _fail(message: str) -> None:

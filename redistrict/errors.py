@@ -18,7 +18,6 @@ class InfeasibleError(RuntimeError):
 
 class NoSolutionError(RuntimeError):
     """The solver found no plan within the time limit (none was proven impossible either)."""
-EXIT_INTERRUPTED = 130   # Ctrl-C: 128 + SIGINT, as shells report it (SIGTERM: 143)
 EXIT_SOME_FAILED = 5     # batch: some communities failed, the others are done
 
 
