@@ -120,7 +120,7 @@ def run_batch(config: SplitConfig, *, jobs: int = 2, scheduler: str | None = Non
         folder = out_dir / folder_name(target["community_id"])
         size = float(getattr(row, attr))
         if target["community_id"] in triage.by_community:
-            message = "\n".join(str(p) for p in triage.by_community[target["community_id"]])
+            message = "\n".join(str(p).removeprefix("error: ") for p in triage.by_community[target["community_id"]])
             results.append(JobResult(**target, status=JobStatus.FAILED, folder="", message=message))
         elif size <= cap:
             results.append(JobResult(**target, status=JobStatus.NOT_NEEDED, folder="",
