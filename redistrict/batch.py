@@ -27,7 +27,7 @@ from redistrict.errors import InfeasibleError, NoSolutionError, NoSplitNeeded, U
 from redistrict.fingerprint import community_fingerprint
 from redistrict.outdir import RUN_MARKER, check_target, is_complete
 from redistrict.pipeline import load_inputs, resolve_profile, run_split, split_rule
-from redistrict.triage import triage_errors
+from redistrict.triage import Triage, triage_errors
 
 log = logging.getLogger(__name__)
 
@@ -108,37 +108,52 @@ def run_batch(config: SplitConfig, *, jobs: int = 2, scheduler: str | None = Non
     Raises ``InputError`` (before any work) for problems of the whole city's data, ``UsageError`` for an
     unusable output folder."""
     clock = time.perf_counter()
-    out_dir = _prepare_out_dir(config.out)
-    layers, report = _load_inspected(config)
-    triage = triage_errors(layers, report)
-    if triage.citywide:
-        raise boundaries.InputError(list(triage.citywide))
+    out_dir, created = _prepare_out_dir(config.out)
+    try:
+        layers, report = _load_inspected(config)
+        triage = triage_errors(layers, report)
+        if triage.citywide:
+            raise boundaries.InputError(list(triage.citywide))
+        results, pending = _sort_communities(layers, triage, config, out_dir)
+        log.info("%d communities over the limit, %d to split", len(pending) + sum(
+            r.status is JobStatus.SKIPPED for r in results), len(pending))
+        results += _run_jobs(config, pending, jobs=jobs, scheduler=scheduler, progress=progress)
+    except BaseException:
+        if created:  # refused or interrupted: leave no empty folder behind (the jobs removed their own)
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+        raise
+    results.sort(key=lambda r: (r.status is JobStatus.NOT_NEEDED, -r.population, r.community_id))
+    batch = BatchResult(out_dir=out_dir, jobs=tuple(results), runtime_s=round(time.perf_counter() - clock, 2))
+    write_summary(batch, layers, config)
+    return batch
+
+
+def _sort_communities(layers: boundaries.Layers, triage: Triage, config: SplitConfig,
+                      out_dir: Path) -> tuple[list[JobResult], list[tuple[dict, Path, str]]]:
+    """Every community's fate before any solving: failed (its own data), not needed, skipped (finished
+    with the same fingerprint), or pending (target, folder, fingerprint)."""
     attr, cap = split_rule(config, resolve_profile(config))
     results, pending = [], []
     for row in boundaries.community_totals(layers).itertuples():
         target = _target(row)
-        folder = out_dir / folder_name(target["community_id"])
+        community_id = target["community_id"]
         size = float(getattr(row, attr))
-        if target["community_id"] in triage.by_community:
-            message = "\n".join(str(p).removeprefix("error: ") for p in triage.by_community[target["community_id"]])
+        if community_id in triage.by_community:
+            message = "\n".join(str(p).removeprefix("error: ") for p in triage.by_community[community_id])
             results.append(JobResult(**target, status=JobStatus.FAILED, folder="", message=message))
         elif size <= cap:
             results.append(JobResult(**target, status=JobStatus.NOT_NEEDED, folder="",
                                      message=str(NoSplitNeeded(target["community"], size, cap, attr))))
         else:
-            fingerprint = community_fingerprint(layers, target["community_id"], config)
+            folder = out_dir / folder_name(community_id)
+            fingerprint = community_fingerprint(layers, community_id, config)
             done = _finished(folder, fingerprint)
             if done is not None:
                 results.append(JobResult(**target, status=JobStatus.SKIPPED, folder=folder.name, **done))
             else:
                 pending.append((target, folder, fingerprint))
-    log.info("%d communities over the limit, %d to split", len(pending) + sum(
-        r.status is JobStatus.SKIPPED for r in results), len(pending))
-    results += _run_jobs(config, pending, jobs=jobs, scheduler=scheduler, progress=progress)
-    results.sort(key=lambda r: (r.status is JobStatus.NOT_NEEDED, -r.population, r.community_id))
-    batch = BatchResult(out_dir=out_dir, jobs=tuple(results), runtime_s=round(time.perf_counter() - clock, 2))
-    write_summary(batch, layers, config)
-    return batch
+    return results, pending
 
 
 def _run_jobs(config: SplitConfig, pending: list, *, jobs: int, scheduler: str | None,
@@ -212,9 +227,11 @@ def _load_inspected(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.
     return layers, boundaries.inspect_layers(layers)
 
 
-def _prepare_out_dir(out: str) -> Path:
-    """The batch folder, created (ordinary permissions) and proven writable before any work."""
+def _prepare_out_dir(out: str) -> tuple[Path, bool]:
+    """The batch folder, created (ordinary permissions) and proven writable before any work; and whether
+    this run created it."""
     out_dir = check_target(out)
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / f".redistrict-probe-{os.getpid()}"
@@ -222,7 +239,7 @@ def _prepare_out_dir(out: str) -> Path:
         probe.unlink()
     except OSError as exc:
         raise UsageError(f"--out {out_dir}: cannot write there ({exc.strerror or exc})") from None
-    return out_dir
+    return out_dir, created
 
 
 def _target(row: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from maps import OutputError
 from solver.errors import SpecError
 from redistrict import __version__
 from redistrict.config import BACKENDS, LAYERS, OBJECTIVES, SplitConfig, load_scenario, validate_config
+from redistrict.flags import as_flags
 from redistrict.outdir import check_writable_file, write_text_atomically
 from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL,
                                EXIT_NO_SOLUTION, EXIT_OK, EXIT_SOME_FAILED, InfeasibleError, Interrupted,
@@ -96,7 +97,7 @@ def _signals_raise():
 
 def _problems_text(exc: InputError) -> str:
     """One "error:" heading, then each problem without its own severity prefix."""
-    lines = [str(p).removeprefix("error: ") for p in exc.problems] or [str(exc)]
+    lines = [as_flags(str(p), layer=p.layer).removeprefix("error: ") for p in exc.problems] or [str(exc)]
     if len(lines) == 1:
         return f"error: {lines[0]}"
     return f"error: {len(lines)} problems in the input:\n" + "\n".join(f"  {line}" for line in lines)
@@ -333,7 +334,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
     layers = load_inputs(config)
     report = boundaries.inspect_layers(layers)
     for problem in report.problems:
-        print(problem)
+        print(as_flags(str(problem), layer=problem.layer))
     totals = boundaries.community_totals(layers)
     for row in totals.itertuples():
         print(f"{row.name}: {row.population:,.0f} residents, {row.households:,.0f} households, "

@@ -275,3 +275,33 @@ def test_a_signal_during_the_solve_leaves_nothing(tmp_path, signum, code):
             process.kill()
     assert "interrupted; nothing was written" in rest and "Traceback" not in rest
     assert not out.exists()
+
+
+@pytest.mark.parametrize("hint, layer, expected", [
+    ("declare the datum, e.g. datum={'population': 'gcj02'}", "population",
+     "declare the datum, e.g. --datum population=gcj02"),
+    ("e.g. datum={'estates': 'bd09', 'communities': 'bd09'} for the layers from Baidu", "population",
+     "e.g. --datum estates=bd09 --datum communities=bd09 for the layers from Baidu"),
+    ("state e.g. source_crs='EPSG:4547' (CGCS2000 GK zone 38)", "estates", "state e.g. --crs estates=EPSG:4547 (CGCS2000"),
+    ("state the file's encoding, e.g. encoding='GB18030' (and fix", "roads", "e.g. --encoding GB18030 (and fix"),
+    ("map it, e.g. fields={'population': {'户数': 'households'}}", "population",
+     "map it, e.g. --field population:户数=households"),
+    ("a name with datum={'x' in it", "estates", "a name with datum={'x' in it"),
+])
+def test_library_hints_are_printed_as_flags(hint, layer, expected):
+    from redistrict.flags import as_flags
+
+    assert expected in as_flags(hint, layer=layer)
+
+
+def test_crs_hint_names_the_flag_end_to_end(tmp_path, capsys):
+    paths = sample_paths()
+    estates = gpd.read_file(paths["estates"])
+    estates.to_file(tmp_path / "estates.shp", encoding="UTF-8")
+    (tmp_path / "estates.prj").unlink()  # a contractor's shapefile without its .prj
+    code = main(["inspect", "--communities", str(paths["communities"]), "--estates", str(tmp_path / "estates.shp"),
+                 "--population", str(paths["population"])])
+    captured = capsys.readouterr()
+    assert code == 2
+    text = captured.out + captured.err
+    assert "source_crs" not in text and "--crs estates=EPSG:" in text
