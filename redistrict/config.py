@@ -189,13 +189,12 @@ def validate_config(config: SplitConfig, *, origin: str | None = None) -> SplitC
     if config.basemap is not None and config.basemap not in BASEMAPS:
         bad("basemap", f"one of {', '.join(BASEMAPS)}", config.basemap)
     districts = config.districts
-    if isinstance(districts, str) and districts != "auto":
-        if districts.strip().isdigit():
-            config = replace(config, districts=int(districts))
-        else:
-            bad("districts", "'auto' or a whole number", districts)
-    elif not isinstance(districts, str) and (not _is_whole(districts) or districts < 1):
-        bad("districts", "'auto' or a whole number ≥ 1", districts)
+    if isinstance(districts, str) and districts != "auto" and districts.strip().isdigit():
+        districts = int(districts)
+    if districts != "auto" and (not _is_whole(districts) or districts < 1):
+        bad("districts", "'auto' or a whole number ≥ 1", config.districts)
+    elif districts != config.districts:
+        config = replace(config, districts=districts)
     for attr in ("cap", "floor", "time_limit_s", "grid_size_m"):
         value = getattr(config, attr)
         if value is not None and not _is_positive(value):

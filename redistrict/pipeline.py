@@ -74,9 +74,14 @@ def load_inputs(config: SplitConfig) -> boundaries.Layers:
 
 
 def resolve_profile(config: SplitConfig) -> Profile:
+    """The policy profile, refused with the flags to fix it when it and the flags cannot work together."""
     profile = load_profile(config.profile)
     if not profile.splits and config.cap is None:
         raise UsageError(f"policy profile {profile.name} sets no size limit; give --cap")
+    attr, cap = split_rule(config, profile)
+    if config.floor is not None and config.floor >= cap:
+        source = "--cap" if config.cap is not None else f"the cap of profile {profile.name}"
+        raise UsageError(f"--floor {config.floor:,.0f} must be below {source} ({cap:,.0f} {attr})")
     return profile
 
 

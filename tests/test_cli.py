@@ -305,3 +305,17 @@ def test_crs_hint_names_the_flag_end_to_end(tmp_path, capsys):
     assert code == 2
     text = captured.out + captured.err
     assert "source_crs" not in text and "--crs estates=EPSG:" in text
+
+
+@pytest.mark.parametrize("flags, culprit", [
+    (["--districts", "0"], "--districts must be 'auto' or a whole number ≥ 1, got '0'"),
+    (["--districts", "2.5"], "--districts must be 'auto' or a whole number ≥ 1, got '2.5'"),
+    (["--floor", "40000"], "--floor 40,000 must be below the cap of profile dongguan-2023 (30,000 population)"),
+    (["--floor", "20000", "--cap", "20000"], "--floor (20000.0) must be below --cap (20000.0)"),
+])
+def test_contradictory_settings_exit_2_before_reading_the_layers(flags, culprit, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("redistrict.pipeline.load_checked", lambda config: pytest.fail("read the layers"))
+    assert main(["demo", *flags, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert culprit in err and err.count("error:") == 1
+    assert not (tmp_path / "out").exists()
