@@ -111,6 +111,8 @@ def run_batch(config: SplitConfig, *, jobs: int = 2, scheduler: str | None = Non
     out_dir, created = _prepare_out_dir(config.out)
     try:
         layers, report = _load_inspected(config)
+        for problem in report.warnings:
+            log.warning("%s", problem)
         triage = triage_errors(layers, report)
         if triage.citywide:
             raise boundaries.InputError(list(triage.citywide))

@@ -127,8 +127,11 @@ def commit(staging: Path, out_dir: Path, *, flag: str = "--out") -> dict[str, st
     owned = _owned(out_dir, previous)
     new = {path.relative_to(staging).as_posix(): _digest(path)
            for path in sorted(staging.rglob("*")) if path.is_file()}
-    for rel in new:
+    for rel in new:  # every check before the first file moves
         _refuse_foreign(out_dir, rel, owned, flag)
+        if not _inside(out_dir, (out_dir / rel).parent):
+            raise UsageError(f"{flag} {out_dir}: {(out_dir / rel).parent} leads out of the folder (a link); "
+                             "remove it")
     earlier = {rel: shas for rel, shas in owned.items() if _digest(out_dir / rel) in shas}
     _write_manifest(out_dir, FolderState.REPLACING, new,
                     previous={rel: _digest(out_dir / rel) for rel in earlier})
@@ -138,8 +141,9 @@ def commit(staging: Path, out_dir: Path, *, flag: str = "--out") -> dict[str, st
         os.replace(staging / rel, target)
     for rel in sorted(set(earlier) - set(new), reverse=True):
         path = out_dir / rel
-        path.unlink(missing_ok=True)
-        _remove_empty_parents(path.parent, out_dir)
+        if _inside(out_dir, path.parent):  # never through a link to somewhere else
+            path.unlink(missing_ok=True)
+            _remove_empty_parents(path.parent, out_dir)
     _write_manifest(out_dir, FolderState.COMPLETE, new)
     return new
 
@@ -240,6 +244,11 @@ def _remove_empty_parents(folder: Path, top: Path) -> None:
         folder = folder.parent
 
 
+def _inside(out_dir: Path, folder: Path) -> bool:
+    resolved = folder.resolve()
+    return resolved == out_dir or out_dir in resolved.parents
+
+
 def _safe_relative(rel: object) -> bool:
     if not isinstance(rel, str) or not rel or "\\" in rel or "\x00" in rel:
         return False
@@ -261,7 +270,7 @@ def _host() -> str:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill would end the process, not probe it
         return True
     try:
         os.kill(pid, 0)

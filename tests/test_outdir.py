@@ -186,3 +186,19 @@ def test_gis_files_are_written_under_paths_with_bang_and_spaces(tmp_path):
     with contextlib.closing(sqlite3.connect(out / "plan.gpkg")) as db:  # pyogrio cannot read it back by that path
         assert db.execute("select name from units").fetchall() == [("x",)]
     assert visible(out) == {"plan.gpkg"}
+
+
+def test_a_linked_subfolder_cannot_lead_writes_or_deletions_outside(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = write_run(tmp_path / "run", {"run.json": "1", "shapefile/units.shp": "s"})
+    (out / "shapefile" / "units.shp").rename(elsewhere / "units.shp")  # same content, now outside
+    (out / "shapefile").rmdir()
+    (out / "shapefile").symlink_to(elsewhere, target_is_directory=True)
+    write_run(out, {"run.json": "2"})  # the stale entry points through the link: left alone
+    assert (elsewhere / "units.shp").read_text(encoding="utf-8") == "s"
+    (elsewhere / "units.shp").unlink()
+    with pytest.raises(UsageError, match="leads out of the folder"):
+        write_run(out, {"run.json": "3", "shapefile/units.shp": "t"})
+    assert not (elsewhere / "units.shp").exists()
+    assert (out / "run.json").read_text(encoding="utf-8") == "2" and is_complete(out)  # refused before moving
