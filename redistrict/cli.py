@@ -17,17 +17,17 @@ from maps import OutputError
 from solver.errors import SpecError
 from redistrict import __version__
 from redistrict.config import BACKENDS, LAYERS, OBJECTIVES, SplitConfig, load_scenario, validate_config
+from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK,
+                               EXIT_SOME_FAILED, InfeasibleError, Interrupted, NoSolutionError, NoSplitNeeded,
+                               UsageError)
 from redistrict.flags import as_flags
 from redistrict.outdir import check_writable_file, write_text_atomically
-from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL,
-                               EXIT_NO_SOLUTION, EXIT_OK, EXIT_SOME_FAILED, InfeasibleError, Interrupted,
-                               NoSolutionError, NoSplitNeeded, UsageError)
 
 log = logging.getLogger("redistrict")
 
 EPILOG = """exit codes: 0 success (also "no split needed") · 2 bad input or usage · 3 infeasible (no plan can
 satisfy the rules) · 4 no solution found within the time limit · 5 batch: some communities not split ·
-130 interrupted (Ctrl-C, SIGTERM) · 1 internal error"""
+130 / 143 interrupted by Ctrl-C / SIGTERM (nothing written) · 1 internal error"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
