@@ -25,7 +25,8 @@ _COLUMNS = ("community_id", "name", "population", "households", "status", "distr
 
 def write_city_overview(out_dir: Path, communities: gpd.GeoDataFrame, *, title: str) -> Path:
     """``communities``: community_id, name, population, households, status, districts, folder, geometry
-    (any projected or geographic CRS). Writes ``out_dir/summary.html`` and returns its path."""
+    (any projected or geographic CRS), and optionally ``message`` (why a community failed). Writes
+    ``out_dir/summary.html`` and returns its path."""
     missing = [c for c in _COLUMNS if c not in communities.columns]
     if missing:
         raise ValueError(f"city overview needs columns {', '.join(missing)}")
@@ -39,6 +40,7 @@ def write_city_overview(out_dir: Path, communities: gpd.GeoDataFrame, *, title: 
                            "status_zh": STATUS_ZH.get(str(row.status), str(row.status)),
                            "population": _whole(row.population), "households": _whole(row.households),
                            "districts": _whole(row.districts), "folder": str(row.folder or ""),
+                           "message": str(getattr(row, "message", "") or ""),
                            "colour": STATUS_COLOURS.get(str(row.status), "#495057")},
         })
     rows = [f["properties"] for f in features if f["properties"]["status"] != "not needed"]

@@ -319,6 +319,7 @@ def _write_overview(batch: BatchResult, layers: boundaries.Layers, config: Split
     frame["status"] = ids.map(lambda c: status[c].status.value if c in status else JobStatus.NOT_NEEDED.value)
     frame["districts"] = ids.map(lambda c: status[c].districts if c in status else None)
     frame["folder"] = ids.map(lambda c: status[c].folder if c in status else "")
+    frame["message"] = ids.map(lambda c: status[c].message if c in status and not status[c].status.ok else "")
     split = sum(1 for job in batch.jobs if job.status is not JobStatus.NOT_NEEDED)
     maps.write_city_overview(batch.out_dir, frame, title=f"{split} communities over the limit or failed")
 

@@ -3,6 +3,7 @@ one failure does not stop the others; a rerun skips what is finished."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
 
@@ -93,6 +94,9 @@ def test_local_batch_survives_bad_data_and_hostile_names_and_reruns_only_what_ch
     summary = pd.read_csv(first.out_dir / "summary.csv", encoding="utf-8-sig", dtype={"community_id": str})
     assert summary.set_index("community_id").loc[hostile_city["broken"], "status"] == "failed"
     assert (summary["status"] == "not needed").sum() == len(first.jobs) - 3
+    page = (first.out_dir / "summary.html").read_text(encoding="utf-8")
+    assert html.escape(broken.message.splitlines()[0]) in page  # the failed community's reason, as text
+    assert all(f'href="{job.folder}/report.html"' in page for job in split)
 
     marks = {job.folder: (first.out_dir / job.folder / "run.json").stat().st_mtime_ns for job in split}
     second = run_batch(config, jobs=2, progress=False)
