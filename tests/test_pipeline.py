@@ -117,7 +117,9 @@ def test_rerun_keeps_the_users_files_and_the_input_it_reads(demo_run, sample_con
     before = (out / "run.json").read_bytes()
     previous = os.umask(0o022)
     try:
-        result = run_split(sample_config.with_overrides(out=str(out), estates=str(corrected), time_limit_s=30.0))
+        # a quick rerun (the smaller community under a lower cap) into the demo's folder
+        result = run_split(sample_config.with_overrides(out=str(out), estates=str(corrected), community="榕湖社区",
+                                                        cap=10_000.0, time_limit_s=30.0))
     finally:
         os.umask(previous)
     assert result.out_dir == out.resolve()
