@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.ops import unary_union
 
-from redistrict.batch import run_batch
+from redistrict.batch import JobStatus, run_batch
 from redistrict.config import SplitConfig
 from redistrict.sample.city import generate_city
 
@@ -66,11 +66,12 @@ def main() -> None:
         result = run_batch(config, jobs=args.jobs, progress=True)
         batch_s = time.perf_counter() - start
         problems = {job.community: recheck(result.out_dir / job.folder, 30_000)
-                    for job in result.jobs if job.status in ("done", "skipped")}
-    jobs = pd.DataFrame([job.__dict__ for job in result.jobs])
+                    for job in result.jobs if job.status in (JobStatus.DONE, JobStatus.SKIPPED)}
+    oversized = [job for job in result.jobs if job.status is not JobStatus.NOT_NEEDED]
+    jobs = pd.DataFrame([job.to_dict() for job in oversized])
     summary = {
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {args.jobs} worker processes",
-        "communities": args.communities, "oversized_found": len(result.jobs),
+        "communities": args.communities, "oversized_found": len(oversized),
         "generate_s": round(generated_s, 1), "batch_s": round(batch_s, 1), "target_s": 600,
         "statuses": jobs["status"].value_counts().to_dict(),
         "plan_statuses": jobs["plan_status"].value_counts(dropna=True).to_dict(),
@@ -82,7 +83,7 @@ def main() -> None:
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "batch.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\ncity of {args.communities} communities, {len(result.jobs)} oversized, {args.jobs} workers")
+    print(f"\ncity of {args.communities} communities, {len(oversized)} oversized, {args.jobs} workers")
     print(f"  generated in {generated_s:.1f} s; batch in {batch_s:.1f} s (target < 600 s)")
     print(f"  outcomes: {summary['statuses']}; plans: {summary['plan_statuses']}; max gap {summary['max_gap']}")
     print(f"  re-verified from the written files: {summary['verified_again']} of {len(problems)}")

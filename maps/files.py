@@ -6,15 +6,17 @@ each one holds.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from shapely.geometry import mapping
 from shapely.geometry.polygon import orient
@@ -29,6 +31,19 @@ log = logging.getLogger(__name__)
 
 WGS84 = "EPSG:4326"
 _GEOJSON_DIGITS = 7  # 1e-7 degree is about 1 cm: finer is noise, coarser moves boundaries
+# GDAL stamps GeoPackage layers (gpkg_contents.last_change) and DBF headers with today's date; a fixed date
+# keeps the files byte-identical from run to run for the same input (run.json records when a run happened)
+FIXED_DATE = "2000-01-01"
+
+
+@contextlib.contextmanager
+def _fixed_gdal_date() -> Iterator[None]:
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{FIXED_DATE}T00:00:00.000Z"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
 
 COMMUNITY_FIELDS = ("district", "name", "population", "households", "estates", "estate_count", "area_km2",
                     "perimeter_m", "polsby_popper", "sizhi", "facilities", "option", "option_label")
@@ -143,6 +158,12 @@ def write_geopackage(path: Path, views: Sequence[OptionView], context: Context) 
     ``boundary`` and, when given, ``roads`` and ``facilities``; all in the run's projected CRS."""
     if path.exists():
         path.unlink()  # a GeoPackage keeps old layers: start clean so no stale option survives
+    with _fixed_gdal_date():
+        _write_geopackage_layers(path, views, context)
+    return path
+
+
+def _write_geopackage_layers(path: Path, views: Sequence[OptionView], context: Context) -> None:
     for view in views:
         community_table(view).to_file(path, layer=f"communities{view.slug}", driver="GPKG", engine="pyogrio")
         unit_table(view).to_file(path, layer=f"units{view.slug}", driver="GPKG", engine="pyogrio")
@@ -163,7 +184,6 @@ def write_geopackage(path: Path, views: Sequence[OptionView], context: Context) 
         gpd.GeoDataFrame({"name": _text_column(facilities, "name"), "area_m2": area.astype(float).tolist()},
                          geometry=list(facilities.geometry), crs=context.crs).to_file(
             path, layer="facilities", driver="GPKG", engine="pyogrio")
-    return path
 
 
 def _text_column(frame: pd.DataFrame, column: str, default: str = "") -> list[str]:
@@ -272,7 +292,8 @@ def write_shapefiles(folder: Path, views: Sequence[OptionView], context: Context
                 out[short] = column
         frame = gpd.GeoDataFrame(out, geometry=list(table.geometry), crs=table.crs)
         path = folder / f"{stem}.shp"
-        frame.to_file(path, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
+        frame.to_file(path, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8",
+                      DBF_DATE_LAST_UPDATE=FIXED_DATE)
         written[f"shapefile_{stem}"] = path
     written["shapefile_fields"] = _write_field_table(folder / "fields.csv", truncated)
     return written

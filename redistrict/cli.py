@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import math
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -15,7 +18,10 @@ from solver.errors import SpecError
 from redistrict import __version__
 from redistrict.config import BACKENDS, LAYERS, OBJECTIVES, SplitConfig, load_scenario, validate_config
 from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK,
-                               EXIT_RULES_BROKEN, InfeasibleError, NoSolutionError, UsageError)
+                               EXIT_RULES_BROKEN, EXIT_SOME_FAILED, InfeasibleError, Interrupted,
+                               NoSolutionError, NoSplitNeeded, UsageError)
+from redistrict.flags import as_flags
+from redistrict.outdir import check_writable_file, write_text_atomically
 from redistrict.terminal import VisibleFormatter, visible
 
 log = logging.getLogger("redistrict")
@@ -23,9 +29,10 @@ log = logging.getLogger("redistrict")
 _OWN_PACKAGES = ("redistrict", "boundaries", "solver", "maps")
 _NOISY_LIBRARIES = ("pyogrio", "fiona", "matplotlib", "PIL", "distributed", "asyncio")
 
-EPILOG = """exit codes: 0 success · 2 bad input or usage · 3 infeasible (no plan can satisfy the rules) ·
-4 no solution found within the time limit · 5 `check`: the plan breaks a rule (listed; folder written) ·
-1 internal error"""
+EPILOG = """exit codes: 0 success (also "no split needed") · 2 bad input or usage · 3 infeasible (no plan can
+satisfy the rules) · 4 no solution found within the time limit · 5 `check`: the plan breaks a rule (listed;
+folder written) · 6 batch: some communities not split · 130 / 143 interrupted by Ctrl-C / SIGTERM (nothing
+written) · 1 internal error"""
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -51,8 +58,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return args.handler(args)
-    except (UsageError, InputError, OutputError, SpecError) as exc:
+        with _signals_raise():
+            return args.handler(args)
+    except NoSplitNeeded as exc:
+        print(f"{exc}; nothing written")
+        return EXIT_OK
+    except InputError as exc:
+        _fail(_problems_text(exc))
+        return EXIT_BAD_INPUT
+    except (UsageError, OutputError, SpecError) as exc:
         _fail(f"error: {exc}")
         return EXIT_BAD_INPUT
     except InfeasibleError as exc:
@@ -65,14 +79,71 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader went away (`redistrict … | head`): the run itself finished, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written")
-        return EXIT_INTERNAL
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (raised as Interrupted): every cleanup has run
+        return _interrupted(exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
     except Exception as exc:  # the last line of defence: say what broke, keep the traceback for -v
+        if _SIGNALS:  # a solver library caught the interrupt and failed in its own words
+            return _interrupted(_SIGNALS[0])
         log.debug("internal error", exc_info=True)
         _fail(f"internal error: {type(exc).__name__}: {exc}\n(run again with -v for the traceback; "
               "nothing was written)")
         return EXIT_INTERNAL
+
+
+_SIGNALS: list[int] = []  # signals received during this command, in order
+
+
+@contextlib.contextmanager
+def _signals_raise():
+    """SIGTERM (a service stop, `kill`, a job scheduler) and SIGINT raise like Ctrl-C, so every cleanup runs
+    and staging folders are removed. The signal is also recorded: highspy catches the interrupt inside a
+    solve, stops, and reports a solver error instead, which must still read as an interruption."""
+    def interrupt(signum, frame):
+        _SIGNALS.append(signum)
+        raise Interrupted(signum)
+
+    _SIGNALS.clear()
+    try:
+        previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    except ValueError:  # not the main thread (an embedding application): leave its signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _problems_text(exc: InputError) -> str:
+    """One "error:" heading, then each problem without its own severity prefix."""
+    lines = [as_flags(str(p), layer=p.layer).removeprefix("error: ") for p in exc.problems] or [str(exc)]
+    if len(lines) == 1:
+        return f"error: {lines[0]}"
+    return f"error: {len(lines)} problems in the input:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _positive(text: str) -> float:
+    """argparse type: a positive finite number (no 0, negative, inf or nan)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value
+
+
+def _whole(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}")
+        return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,12 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("graph", help="graph JSON (networkx adjacency or node-link format)")
     solve.add_argument("--population-attr", default="population", help="node attribute holding population")
     solve.add_argument("--districts", default="auto", help="number of districts, or 'auto' (the fewest)")
-    solve.add_argument("--min-population", type=float, help="floor per district")
-    solve.add_argument("--max-population", type=float, required=True, help="cap per district")
+    solve.add_argument("--min-population", type=_positive, help="floor per district")
+    solve.add_argument("--max-population", type=_positive, required=True, help="cap per district")
     solve.add_argument("--objective", choices=OBJECTIVES, default="inertia", help="what the plan minimises")
     solve.add_argument("--backend", choices=BACKENDS, default="highs", help="MIP solver")
-    solve.add_argument("--time-limit", type=float, default=60.0, help="wall-clock seconds")
-    solve.add_argument("--seed", type=int, default=0, help="seed for the heuristics")
+    solve.add_argument("--time-limit", type=_positive, default=60.0, help="wall-clock seconds")
+    solve.add_argument("--seed", type=_whole(0), default=0, help="seed for the heuristics")
     solve.add_argument("--first-plan", action="store_true",
                        help="stop at the first plan that meets every rule (is there a plan at all?), "
                             "or at a proof that none exists; the plan is not optimised")
@@ -147,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "community does not stop the others; rerunning skips finished ones.")
     _add_layer_options(batch)
     batch.add_argument("--out", help=f"output folder (default: {_DEFAULTS.out})")
-    batch.add_argument("--jobs", type=int, default=2, help="local worker processes (default: %(default)s)")
+    batch.add_argument("--jobs", type=_whole(1), default=2, help="local worker processes (default: %(default)s)")
     batch.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the jobs on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
     _add_run_options(batch)
@@ -187,14 +258,14 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("rules and solver")
     run.add_argument("--profile", help=f"policy profile name or TOML path (default: {_DEFAULTS.profile}); "
                                        "see `redistrict profiles`")
-    run.add_argument("--cap", type=float, help="maximum per new community (default: the profile's cap)")
-    run.add_argument("--floor", type=float, help="minimum per new community (default: the profile's floor, "
+    run.add_argument("--cap", type=_positive, help="maximum per new community (default: the profile's cap)")
+    run.add_argument("--floor", type=_positive, help="minimum per new community (default: the profile's floor, "
                                                  "none when --cap is given)")
     run.add_argument("--districts", help="number of new communities, or 'auto' (the fewest feasible) "
                                          f"(default: {_DEFAULTS.districts})")
     run.add_argument("--objective", choices=OBJECTIVES, help="inertia (compact), boundary, cut-edges "
                                                              f"(default: {_DEFAULTS.objective})")
-    run.add_argument("--options", type=int, help="how many different proposals (方案) to produce "
+    run.add_argument("--options", type=_whole(1), help="how many different proposals (方案) to produce "
                                                  f"(default: {_DEFAULTS.options})")
     run.add_argument("--lock", dest="locks", metavar="FILE",
                      help="CSV/XLSX with name (estate name or unit_id) and community (a label): units with one "
@@ -210,10 +281,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
                           "within the rules (default: it becomes a community of its own, reported as an "
                           "exception to the size rule)")
     run.add_argument("--backend", choices=BACKENDS, help=f"MIP solver (default: {_DEFAULTS.backend})")
-    run.add_argument("--time-limit", dest="time_limit_s", type=float,
+    run.add_argument("--time-limit", dest="time_limit_s", type=_positive,
                      help=f"wall-clock seconds per option (default: {_DEFAULTS.time_limit_s:g})")
-    run.add_argument("--seed", type=int, help=f"seed for the heuristics (default: {_DEFAULTS.seed})")
-    run.add_argument("--grid-size", dest="grid_size_m", type=float,
+    run.add_argument("--seed", type=_whole(0), help=f"seed for the heuristics (default: {_DEFAULTS.seed})")
+    run.add_argument("--grid-size", dest="grid_size_m", type=_positive,
                      help=f"block size in metres where no roads cut the land "
                           f"(default: {_DEFAULTS.grid_size_m:g})")
     run.add_argument("--basemap", choices=("osm", "tianditu", "gaode"),
@@ -350,9 +421,11 @@ def _run_inspect(args: argparse.Namespace) -> int:
     from redistrict.pipeline import inspect_inputs
 
     config = config_from_args(args)
+    if args.json_path:
+        check_writable_file(args.json_path, flag="--json")
     layers, report = inspect_inputs(config)
     for problem in report.problems:
-        print(visible(problem))
+        print(visible(as_flags(str(problem), layer=problem.layer)))
     for repair in report.repairs:
         print(visible(repair))
     totals = boundaries.community_totals(layers)
@@ -366,13 +439,14 @@ def _run_inspect(args: argparse.Namespace) -> int:
         print(f"--repair would fix {len(fixable)} of these errors (see the hints)")
     if args.json_path:
         payload = report.to_dict() | {"communities": json.loads(totals.to_json(orient="records", force_ascii=False))}
-        Path(args.json_path).write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_text_atomically(Path(args.json_path), json.dumps(payload, ensure_ascii=False, indent=2))
     return EXIT_OK if report.ok else EXIT_BAD_INPUT
 
 
 def _run_solve(args: argparse.Namespace) -> int:
     from redistrict.graphfile import solve_graph_file
 
+    check_writable_file(args.out, flag="--out")
     plan = solve_graph_file(args.graph, population_attr=args.population_attr, districts=args.districts,
                             min_population=args.min_population, max_population=args.max_population,
                             objective=args.objective, backend=args.backend, time_limit_s=args.time_limit,
@@ -384,8 +458,6 @@ def _run_solve(args: argparse.Namespace) -> int:
 def _run_batch(args: argparse.Namespace) -> int:
     from redistrict.batch import run_batch, summary_lines
 
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     config = config_from_args(args)
     if config.locks:
         raise UsageError("--lock names estates of one community: use it with `redistrict split --community …`")
@@ -393,13 +465,8 @@ def _run_batch(args: argparse.Namespace) -> int:
                        progress=getattr(args, "quiet", 0) == 0)
     for line in summary_lines(result):
         print(visible(line))
-    # the most serious outcome among the communities decides the exit code
-    statuses = {job.status for job in result.failed}
-    for status, code in (("failed", EXIT_BAD_INPUT), ("infeasible", EXIT_INFEASIBLE),
-                         ("no-solution", EXIT_NO_SOLUTION)):
-        if status in statuses:
-            return code
-    return EXIT_OK
+    # the city's data was usable (else exit 2 before any work); some communities not split: exit 6
+    return EXIT_SOME_FAILED if result.failed else EXIT_OK
 
 
 def _run_profiles(args: argparse.Namespace) -> int:
@@ -417,6 +484,11 @@ def _run_profiles(args: argparse.Namespace) -> int:
 
 def _progress(message: str) -> None:
     log.info(message)
+
+
+def _interrupted(signum: int) -> int:
+    _fail("interrupted; nothing was written")
+    return 128 + int(signum)
 
 
 def _fail(message: str) -> None:

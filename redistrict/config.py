@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -114,6 +115,8 @@ _RUN_KEYS = {"community", "profile", "cap", "floor", "districts", "objective", "
              "require_facility", "repair", "split_large_estates", "date", "locks", "option_difference"}
 _SOLVER_KEYS = {"backend", "time_limit_s", "seed"}
 _OUTPUT_KEYS = {"out", "basemap", "shapefile"}
+BASEMAPS = ("osm", "tianditu", "gaode")
+DATUMS = ("wgs84", "gcj02", "bd09")
 
 
 def config_from_scenario(data: Mapping[str, Any], *, base_dir: Path, origin: str) -> SplitConfig:
@@ -129,68 +132,140 @@ def config_from_scenario(data: Mapping[str, Any], *, base_dir: Path, origin: str
     if problems:
         raise UsageError(f"scenario {origin}: " + "; ".join(problems))
 
-    def resolve(p: str) -> str:
+    def resolve(p: Any) -> Any:
+        if not isinstance(p, str) or not p:
+            return p  # validate_config names the key and the value
         candidate = Path(p)
         return str(candidate if candidate.is_absolute() else (base_dir / candidate).resolve())
 
     run, solver, output = data.get("run", {}), data.get("solver", {}), data.get("output", {})
     if isinstance(run.get("locks"), str):
         run = dict(run) | {"locks": resolve(run["locks"])}
-    out = output.get("out")
+    fields = data.get("fields", {})
     config = SplitConfig(
         inputs={k: resolve(v) for k, v in data.get("inputs", {}).items()},
-        fields={k: dict(v) for k, v in data.get("fields", {}).items()},
+        fields={k: (dict(v) if isinstance(v, Mapping) else v) for k, v in fields.items()},
         source_crs=dict(data.get("crs", {})),
         datum=dict(data.get("datum", {})),
         encoding=data.get("encoding"),
         **{k: run[k] for k in _RUN_KEYS if k in run},
         **{k: solver[k] for k in _SOLVER_KEYS if k in solver},
-        **({"out": resolve(out)} if out else {}),
-        **({"basemap": output["basemap"]} if output.get("basemap") else {}),
-        **({"shapefile": bool(output["shapefile"])} if "shapefile" in output else {}),
+        **({"out": resolve(output["out"])} if "out" in output else {}),
+        **({"basemap": output["basemap"]} if "basemap" in output else {}),
+        **({"shapefile": output["shapefile"]} if "shapefile" in output else {}),
     )
-    return validate_config(config)
+    return validate_config(config, origin=origin)
 
 
-def validate_config(config: SplitConfig) -> SplitConfig:
-    """Check types and values once, with every problem in one message."""
+# where each setting is given: (command-line flag, scenario section and key)
+_WHERE = {
+    "community": ("--community", "[run] community"), "profile": ("--profile", "[run] profile"),
+    "cap": ("--cap", "[run] cap"), "floor": ("--floor", "[run] floor"),
+    "districts": ("--districts", "[run] districts"), "objective": ("--objective", "[run] objective"),
+    "options": ("--options", "[run] options"), "grid_size_m": ("--grid-size", "[run] grid_size_m"),
+    "require_facility": ("--require-facility", "[run] require_facility"),
+    "backend": ("--backend", "[solver] backend"), "time_limit_s": ("--time-limit", "[solver] time_limit_s"),
+    "seed": ("--seed", "[solver] seed"), "out": ("--out", "[output] out"),
+    "basemap": ("--basemap", "[output] basemap"), "shapefile": ("--shapefile", "[output] shapefile"),
+    "encoding": ("--encoding", "encoding"), "repair": ("--repair", "[run] repair"),
+    "split_large_estates": ("--split-large-estates", "[run] split_large_estates"),
+    "option_difference": ("--option-difference", "[run] option_difference"),
+    "locks": ("--lock", "[run] locks"), "date": ("--date", "[run] date"),
+}
+
+
+def validate_config(config: SplitConfig, *, origin: str | None = None) -> SplitConfig:
+    """Check types first, then values, once, with every problem in one message.
+
+    Problems name the flag (``--cap``), or the scenario key (``[run] cap``) when ``origin`` (the scenario
+    file) is given. A text where a yes/no belongs ("false") is an error, never read as true.
+    """
     problems: list[str] = []
+
+    def name(attr: str) -> str:
+        flag, key = _WHERE[attr]
+        return key if origin else flag
+
+    def bad(attr: str, expected: str, value: Any) -> None:
+        problems.append(f"{name(attr)} must be {expected}, got {value!r}")
+
+    for attr in ("community", "profile", "encoding", "basemap"):
+        value = getattr(config, attr)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            bad(attr, "a text (in quotes in a scenario file)", value)
+    if not isinstance(config.out, str) or not config.out.strip():
+        bad("out", "a folder path (text)", config.out)
+    for attr in ("require_facility", "shapefile"):
+        if not isinstance(getattr(config, attr), bool):
+            bad(attr, "true or false (not in quotes)", getattr(config, attr))
     if config.objective not in OBJECTIVES:
-        problems.append(f"objective must be one of {', '.join(OBJECTIVES)}, got {config.objective!r}")
+        bad("objective", f"one of {', '.join(OBJECTIVES)}", config.objective)
     if config.backend not in BACKENDS:
-        problems.append(f"backend must be one of {', '.join(BACKENDS)}, got {config.backend!r}")
+        bad("backend", f"one of {', '.join(BACKENDS)}", config.backend)
+    if config.basemap is not None and config.basemap not in BASEMAPS:
+        bad("basemap", f"one of {', '.join(BASEMAPS)}", config.basemap)
     districts = config.districts
-    if isinstance(districts, str) and districts != "auto":
-        if districts.isdigit():
-            config = replace(config, districts=int(districts))
-        else:
-            problems.append(f"districts must be 'auto' or a whole number, got {districts!r}")
-    if isinstance(config.districts, int) and config.districts < 1:
-        problems.append(f"districts must be at least 1, got {config.districts}")
-    for name in ("cap", "floor", "time_limit_s", "grid_size_m"):
-        value = getattr(config, name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
-            problems.append(f"{name} must be a positive number, got {value!r}")
-    if not isinstance(config.repair, bool):
-        problems.append(f"repair must be true or false, got {config.repair!r}")
-    if not isinstance(config.split_large_estates, bool):
-        problems.append(f"split_large_estates must be true or false, got {config.split_large_estates!r}")
-    if not isinstance(config.options, int) or isinstance(config.options, bool) or config.options < 1:
-        problems.append(f"options must be a whole number ≥ 1, got {config.options!r}")
+    if isinstance(districts, str) and districts != "auto" and districts.strip().isdigit():
+        districts = int(districts)
+    if districts != "auto" and (not _is_whole(districts) or districts < 1):
+        bad("districts", "'auto' or a whole number ≥ 1", config.districts)
+    elif districts != config.districts:
+        config = replace(config, districts=districts)
+    for attr in ("cap", "floor", "time_limit_s", "grid_size_m"):
+        value = getattr(config, attr)
+        if value is not None and not _is_positive(value):
+            bad(attr, "a positive finite number", value)
+    if not _is_whole(config.options) or config.options < 1:
+        bad("options", "a whole number ≥ 1", config.options)
+    if not _is_whole(config.seed) or config.seed < 0:
+        bad("seed", "a whole number ≥ 0", config.seed)
+    if _is_positive(config.cap) and _is_positive(config.floor) and config.floor >= config.cap:
+        problems.append(f"{name('floor')} ({config.floor}) must be below {name('cap')} ({config.cap})")
+    for attr in ("repair", "split_large_estates"):
+        if not isinstance(getattr(config, attr), bool):
+            bad(attr, "true or false (not in quotes)", getattr(config, attr))
     difference = config.option_difference
     if isinstance(difference, bool) or not isinstance(difference, (int, float)) or not 0 <= difference < 1:
-        problems.append(f"option difference must be a share from 0 to below 1 (0.10 = 10 % of the residents), "
-                        f"got {difference!r}")
-    if config.cap is not None and config.floor is not None and config.floor >= config.cap:
-        problems.append(f"floor ({config.floor}) must be below the cap ({config.cap})")
+        bad("option_difference", "a share from 0 to below 1 (0.10 = 10 % of the residents)", difference)
+    if config.locks is not None and (not isinstance(config.locks, str) or not config.locks.strip()):
+        bad("locks", "a file path (text)", config.locks)
     if config.date is not None:
         try:
             config = replace(config, date=datetime.date.fromisoformat(str(config.date)).isoformat())
         except ValueError:
-            problems.append(f"date must be a day as YYYY-MM-DD (--date 2026-11-25), got {config.date!r}")
-    for layer, datum in config.datum.items():
-        if datum not in ("wgs84", "gcj02", "bd09"):
-            problems.append(f"datum of {layer} must be wgs84, gcj02 or bd09, got {datum!r}")
+            bad("date", "a day as YYYY-MM-DD (e.g. 2026-11-25)", config.date)
+    problems += _layer_problems(config, origin)
     if problems:
-        raise UsageError("; ".join(problems))
+        raise UsageError((f"scenario {origin}: " if origin else "") + "; ".join(problems))
     return config
+
+
+def _layer_problems(config: SplitConfig, origin: str | None) -> list[str]:
+    problems = []
+    for layer, path in config.inputs.items():
+        if not isinstance(path, str) or not path.strip():
+            where = f"[inputs] {layer}" if origin else f"--{layer}"
+            problems.append(f"{where} must be a file path (text), got {path!r}")
+    for layer, value in config.source_crs.items():
+        if not isinstance(value, str) or not value.strip():
+            where = f"[crs] {layer}" if origin else f"--crs {layer}=…"
+            problems.append(f"{where} must be a CRS as text, e.g. \"EPSG:4547\", got {value!r}")
+    for layer, datum in config.datum.items():
+        if datum not in DATUMS:
+            where = f"[datum] {layer}" if origin else f"--datum {layer}=…"
+            problems.append(f"{where} must be one of {', '.join(DATUMS)}, got {datum!r}")
+    for layer, mapping in config.fields.items():
+        if not isinstance(mapping, Mapping) or not all(isinstance(k, str) and isinstance(v, str) and k and v
+                                                       for k, v in mapping.items()):
+            where = f"[fields.{layer}]" if origin else f"--field {layer}:…"
+            problems.append(f"{where} must map source field names to ours (texts), got {mapping!r}")
+    return problems
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_positive(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and value > 0)

@@ -19,3 +19,27 @@ class InfeasibleError(RuntimeError):
 
 class NoSolutionError(RuntimeError):
     """The solver found no plan within the time limit (none was proven impossible either)."""
+EXIT_SOME_FAILED = 6     # batch: some communities failed, the others are done
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGTERM) arrived: raised so that every ``finally`` and cleanup runs, as for Ctrl-C."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"signal {signum}")
+
+
+class NoSplitNeeded(Exception):
+    """The community already meets the size rule, or has nobody in it: nothing to split, nothing written.
+
+    Not an error: the command exits 0 and says so."""
+
+    def __init__(self, community: str, size: float, cap: float, attr: str):
+        self.community, self.size, self.cap, self.attr = community, size, cap, attr
+        what = "residents" if attr == "population" else attr
+        if size <= 0:
+            text = f"no split needed: {community} has no {what}"
+        else:
+            text = f"no split needed: {community} holds {size:,.0f} ≤ {cap:,.0f} {what}"
+        super().__init__(text)

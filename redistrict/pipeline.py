@@ -19,10 +19,10 @@ import maps
 import solver
 from redistrict import estate_division, large_estates, provenance
 from redistrict.config import SplitConfig
-from redistrict.errors import InfeasibleError, NoSolutionError, UsageError
+from redistrict.errors import InfeasibleError, NoSolutionError, NoSplitNeeded, UsageError
 from maps.wording import option_title
 from redistrict.naming import district_names
-from redistrict.outdir import check_target, staged_output
+from redistrict.outdir import RUN_MARKER, check_target, read_manifest, staged_output
 from redistrict.profiles import Profile, builtin_profile_names, check_district, load_profile
 from redistrict.moves import with_moves
 from redistrict.sites import headroom, limits, service_sites
@@ -80,9 +80,14 @@ def load_inputs(config: SplitConfig) -> boundaries.Layers:
 
 
 def resolve_profile(config: SplitConfig) -> Profile:
+    """The policy profile, refused with the flags to fix it when it and the flags cannot work together."""
     profile = load_profile(config.profile)
     if not profile.splits and config.cap is None:
         raise UsageError(f"policy profile {profile.name} sets no size limit; give --cap")
+    attr, cap = split_rule(config, profile)
+    if config.floor is not None and config.floor >= cap:
+        source = "--cap" if config.cap is not None else f"the cap of profile {profile.name}"
+        raise UsageError(f"--floor {config.floor:,.0f} must be below {source} ({cap:,.0f} {attr})")
     return profile
 
 
@@ -153,22 +158,32 @@ def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.Val
     return layers, report
 
 
+OUTPUT_FILES = ("plan.geojson", "plan.gpkg", "assignment.csv", "map.html", "report.html", RUN_MARKER)
+
+
+def planned_files(config: SplitConfig) -> list[str]:
+    """The files a run writes (checked against the output folder before any work; see ``maps.write_outputs``)."""
+    return [*OUTPUT_FILES, *(f"plan_option{n}.geojson" for n in range(2, config.options + 1))]
+
+
 def run_split(config: SplitConfig, *, progress: Progress | None = None,
-              checked: tuple[boundaries.Layers, boundaries.ValidationReport] | None = None) -> SplitResult:
+              checked: tuple[boundaries.Layers, boundaries.ValidationReport] | None = None,
+              record: Mapping[str, Any] | None = None) -> SplitResult:
     """Run one community end to end and write its folder; nothing is written unless every plan verifies.
 
-    ``checked`` passes layers already read and validated (a batch reads a city once).
+    ``checked`` passes layers already read and validated (a batch reads a city once); ``record`` adds
+    entries to run.json. Raises ``NoSplitNeeded`` (nothing written) when the community is within the rule.
     """
     say = progress or (lambda message: log.info(message))
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-
     config = settle_date(config)
     profile, (layers, report) = open_run(config, progress=say, checked=checked)
     timings["load_s"] = _lap(clock)
 
     start = time.perf_counter()
     units, graph = build_community(layers, config, profile, progress=say)
+    _require_split(units, config, profile)
     timings["units_s"] = _lap(start)
 
     # estates above the cap: divided now (--split-large-estates), or communities of their own when solving
@@ -180,8 +195,8 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     options = [estate_division.annotate(option, ruled.divisions, profile.name) for option in options]
     timings["solve_s"] = _lap(start)
 
-    record = {"large_estates": large_estates.record(config.split_large_estates, options[0].exceptions,
-                                                    ruled.divisions)}
+    record = dict(record or {}) | {"large_estates": large_estates.record(
+        config.split_large_estates, options[0].exceptions, ruled.divisions)}
     files, file_count = write_run(config, profile, layers, report, units, graph, options, timings=timings,
                                   clock=clock, record=record)
     return SplitResult(out_dir=Path(config.out).resolve(), community=units.community_name,
@@ -198,7 +213,7 @@ def open_run(config: SplitConfig, *, progress: Progress,
              checked: tuple[boundaries.Layers, boundaries.ValidationReport] | None = None
              ) -> tuple[Profile, tuple[boundaries.Layers, boundaries.ValidationReport]]:
     """Refuse a bad output folder, profile or base map before any work; then read and validate the layers."""
-    check_target(config.out)
+    check_target(config.out, planned=planned_files(config), inputs=config.inputs.values())
     profile = resolve_profile(config)
     if config.basemap == "tianditu" and not os.environ.get("TIANDITU_KEY"):
         raise UsageError("--basemap tianditu needs your Tianditu key in the TIANDITU_KEY environment variable "
@@ -221,11 +236,18 @@ def build_community(layers: boundaries.Layers, config: SplitConfig, profile: Pro
     return units, graph
 
 
+def _require_split(units: boundaries.Units, config: SplitConfig, profile: Profile) -> None:
+    """A community within the size rule (and no number of new communities asked for), or with nobody in
+    it, is not split: say so instead of writing a "plan" of one community."""
+    attr, cap = split_rule(config, profile)
+    size = float(units.frame[attr].sum()) if attr in units.frame else float(units.population_out)
+    if size <= 0 or (size <= cap and config.districts == "auto"):
+        raise NoSplitNeeded(units.community_name, size, cap, attr)
+
+
 def plan_totals(units: boundaries.Units) -> dict[str, float]:
-    return {
-        "population_in": float(units.population_in), "households_in": float(units.households_in),
-        "population_out": float(units.population_out), "households_out": float(units.households_out),
-    }
+    return {"population_in": float(units.population_in), "households_in": float(units.households_in),
+            "population_out": float(units.population_out), "households_out": float(units.households_out)}
 
 
 def write_run(config: SplitConfig, profile: Profile, layers: boundaries.Layers,
@@ -233,61 +255,83 @@ def write_run(config: SplitConfig, profile: Profile, layers: boundaries.Layers,
               options: Sequence[Option], *, timings: dict[str, float], clock: float,
               record: Mapping[str, Any] | None = None) -> tuple[dict[str, Path], int]:
     """Write the run's folder (all files, then run.json, with ``record`` merged in) once population is
-    seen to be conserved in every option; returns ({key: final path}, number of files written)."""
-    totals = plan_totals(units)
-    _check_conserved(options, totals)
+    seen to be conserved in every option; returns ({key: final path}, number of files in the folder).
+    Files are staged and moved into place only when all are written (``redistrict.outdir``)."""
+    totals = _conserved_totals(units, options)
     start = time.perf_counter()
-    with staged_output(config.out) as staging:
-        context = maps.Context(
-            community_name=units.community_name,
-            boundary=gpd.GeoDataFrame({"name": [units.community_name]}, geometry=[units.boundary],
-                                      crs=layers.crs),
-            estates=_estates_of(layers, units),
-            roads=layers.roads,
-            facilities=layers.facilities,
-            crs=layers.crs,
-            totals=totals,
-            provenance=provenance.summary(layers, config, profile, units),
-            profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
-            repairs=[r.to_dict() for r in report.repairs],
-            adjacency=[(str(u), str(v)) for u, v in graph.edges],
-            size_rule=_size_rule(config, profile),
-            report_date=config.date,
-            population_kind=layers.sources.get("population", {}).get("population_kind"),
-        )
-        strips = boundaries.crossing_strips(units.frame, graph)
-        proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
-                                   certificate=o.plan.to_dict() | {"assignment": None}, district_notes=o.notes,
-                                   compliance=o.compliance, metrics=o.metrics,
-                                   joins=_joins(strips, o.plan.assignment, layers.crs),
-                                   community_facts={int(r["district"]): {"service_site": r["service_site"],
-                                                                         "headroom": r["headroom"]}
-                                                    for r in o.stats}) for o in options]
+    with staged_output(config.out, planned=planned_files(config), inputs=config.inputs.values()) as staging:
         # the Tianditu key is the user's secret: taken from the environment, never written to run.json
-        files = dict(maps.write_outputs(staging, proposals, context, basemap=config.basemap,
-                                        tianditu_key=os.environ.get("TIANDITU_KEY"),
+        files = dict(maps.write_outputs(staging, _proposals(options, units, graph, layers),
+                                        _context(layers, units, graph, report, config, profile),
+                                        basemap=config.basemap, tianditu_key=os.environ.get("TIANDITU_KEY"),
                                         shapefile=config.shapefile))
         timings["write_s"] = _lap(start)
         timings["total_s"] = _lap(clock)
-        run = provenance.run_record(config=config, profile=profile, layers=layers, units=units,
-                                    graph=graph, options=options, totals=totals, timings=timings,
+        run = provenance.run_record(config=config, profile=profile, layers=layers, units=units, graph=graph,
+                                    options=options, totals=totals, timings=timings,
                                     report=report) | dict(record or {})
-        (staging / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
+        (staging / RUN_MARKER).write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
     out_dir = Path(config.out).resolve()
-    file_count = sum(1 for path in out_dir.rglob("*") if path.is_file())
+    file_count = len(read_manifest(out_dir).get("files", {}))  # what this run wrote, not the user's files
     log.info("wrote %d files to %s", file_count, out_dir)
     return ({name: out_dir / Path(path).relative_to(staging) for name, path in files.items()}
-            | {"run": out_dir / "run.json"}), file_count
+            | {"run": out_dir / RUN_MARKER}), file_count
 
 
-def _check_conserved(options: Sequence[Option], totals: Mapping[str, float]) -> None:
-    """Nothing silently lost: each option's new communities together hold exactly the people who came in."""
+def _conserved_totals(units: boundaries.Units, options: Sequence[Option]) -> dict[str, float]:
+    totals = plan_totals(units)
     for option in options:
-        option_totals = dict(totals) | {"population_out": sum(r["population"] for r in option.stats),
-                                        "households_out": sum(r["households"] for r in option.stats)}
+        # nothing silently lost: the new communities together hold exactly the people who came in
+        option_totals = totals | {"population_out": sum(r["population"] for r in option.stats),
+                                  "households_out": sum(r["households"] for r in option.stats)}
         if not provenance.conserved(option_totals):
             raise RuntimeError(f"{option.label}: population or households changed between input and plan "
                                f"({option_totals}); a bug, please report")
+    return totals
+
+
+def _context(layers: boundaries.Layers, units: boundaries.Units, graph: nx.Graph,
+             report: boundaries.ValidationReport, config: SplitConfig, profile: Profile) -> maps.Context:
+    return maps.Context(
+        community_name=units.community_name,
+        boundary=gpd.GeoDataFrame({"name": [units.community_name]}, geometry=[units.boundary], crs=layers.crs),
+        estates=_estates_of(layers, units),
+        roads=layers.roads,
+        facilities=layers.facilities,
+        crs=layers.crs,
+        totals=plan_totals(units),
+        provenance=provenance.summary(layers, config, profile, units),
+        profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
+        repairs=[r.to_dict() for r in report.repairs],
+        adjacency=[(str(u), str(v)) for u, v in graph.edges],
+        size_rule=_size_rule(config, profile),
+        report_date=config.date,
+        population_kind=layers.sources.get("population", {}).get("population_kind"),
+    )
+
+
+def _proposals(options: Sequence[Option], units: boundaries.Units, graph: nx.Graph,
+               layers: boundaries.Layers) -> list[maps.Proposal]:
+    # run times differ from run to run: they live in run.json only, so the files a reviewer reads are
+    # byte-identical when the input is
+    strips = boundaries.crossing_strips(units.frame, graph)
+    return [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
+                          certificate=_without_timings(o.plan.to_dict() | {"assignment": None}),
+                          compliance=o.compliance, metrics=_without_timings(o.metrics), district_notes=o.notes,
+                          joins=_joins(strips, o.plan.assignment, layers.crs),
+                          community_facts={int(r["district"]): {"service_site": r["service_site"],
+                                                                "headroom": r["headroom"]} for r in o.stats})
+            for o in options]
+
+
+_TIMING_KEYS = frozenset({"runtime_s", "time_s"})
+
+
+def _without_timings(record: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned = {k: v for k, v in record.items() if k not in _TIMING_KEYS}
+    if isinstance(cleaned.get("attempts"), (list, tuple)):
+        cleaned["attempts"] = [_without_timings(a) if isinstance(a, Mapping) else a for a in cleaned["attempts"]]
+    return cleaned
 
 
 def solve_options(graph: nx.Graph, frame: gpd.GeoDataFrame, layers: boundaries.Layers, config: SplitConfig,

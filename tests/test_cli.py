@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import subprocess
 import sys
+import time
 
 import geopandas as gpd
 import networkx as nx
@@ -144,7 +146,7 @@ def test_solve_first_plan_answers_yes_and_no(tmp_path):
 
 
 def test_a_run_repeats_exactly_from_its_run_json(demo_run, tmp_path):
-    again = tmp_path / "again"
+    again = tmp_path / "方案 A!" / "再 跑"  # '!' and spaces in the output path simply work
     result = run_cli("split", "--scenario", str(demo_run.out_dir / "run.json"), "--out", str(again))
     assert result.returncode == 0, result.stderr
     assert (again / "assignment.csv").read_bytes() == (demo_run.out_dir / "assignment.csv").read_bytes()
@@ -230,3 +232,141 @@ def test_help_shows_every_default():
                 shown = sub._get_formatter()._get_help_string(action)
                 assert "default" in shown, (name, action.option_strings, shown)
         assert "(default: 60" in text or name not in ("split", "demo", "batch", "solve"), name
+@pytest.mark.parametrize("flag, value", [("--cap", "inf"), ("--cap", "0"), ("--cap", "-3"), ("--cap", "nan"),
+                                         ("--time-limit", "nan"), ("--time-limit", "0"), ("--seed", "abc"),
+                                         ("--options", "0"), ("--grid-size", "inf")])
+def test_bad_flag_values_exit_2_naming_the_flag(flag, value, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["demo", flag, value, "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: " in err and repr(value) in err
+    assert err.count("error:") == 1 and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_scenario_values_of_the_wrong_type_exit_2_naming_each_key(tmp_path, capsys):
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text("""
+[inputs]
+roads = 5
+
+[run]
+require_facility = "false"
+cap = inf
+
+[solver]
+seed = "abc"
+
+[output]
+out = 5
+shapefile = "no"
+""", encoding="utf-8")
+    assert main(["split", "--scenario", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    for culprit in ("[inputs] roads must be a file path (text), got 5",
+                    "[run] require_facility must be true or false (not in quotes), got 'false'",
+                    "[run] cap must be a positive finite number, got inf",
+                    "[solver] seed must be a whole number ≥ 0, got 'abc'",
+                    "[output] out must be a folder path (text), got 5",
+                    "[output] shapefile must be true or false (not in quotes), got 'no'"):
+        assert culprit in err
+    assert err.count("error:") == 1 and "Traceback" not in err
+
+
+def test_unwritable_out_and_json_exit_2_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("redistrict.pipeline.load_checked", lambda config: pytest.fail("read the layers"))
+    blocker = tmp_path / "a file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["demo", "--out", str(blocker / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "a file" in err and err.count("error:") == 1
+    paths = sample_paths()
+    assert main(["inspect", *[f"--{k}={v}" for k, v in paths.items()], "--json", str(blocker / "r.json")]) == 2
+    err = capsys.readouterr().err
+    assert "--json" in err and "r.json" in err and err.count("error:") == 1
+    assert main(["solve", "graph.json", "--max-population", "5", "--out", str(blocker / "plan.json")]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
+def test_input_problems_print_error_once(tmp_path, capsys):
+    paths = sample_paths()
+    assert main(["split", "--communities", str(tmp_path / "nowhere.geojson"), "--estates", str(tmp_path / "x.gpkg"),
+                 "--population", str(paths["population"]), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "error: error" not in err and err.count("error:") == 1
+    assert "nowhere.geojson" in err and "x.gpkg" in err
+
+
+def test_a_community_within_the_rule_says_no_split_needed(tmp_path, capsys):
+    paths = sample_paths()
+    code = main(["split", *[f"--{k}={v}" for k, v in paths.items()], "--community", "榕湖社区",
+                 "--out", str(tmp_path / "out")])
+    assert code == 0
+    assert "no split needed: 榕湖社区 holds 16,800 ≤ 30,000 residents; nothing written" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_during_the_solve_leaves_nothing(tmp_path, signum, code):
+    """A real process, really signalled while HiGHS is solving: the staging folder is removed."""
+    out = tmp_path / "out"
+    with subprocess.Popen([sys.executable, "-m", "redistrict", "demo", "--out", str(out), "--time-limit", "120"],
+                          stderr=subprocess.PIPE, text=True) as process:
+        try:
+            for line in process.stderr:
+                if "solving option 1" in line:
+                    break
+            time.sleep(2.5)  # past the heuristic and the Lagrangian bound: inside the MIP
+            assert [p.name for p in out.iterdir() if p.name.startswith(".redistrict-staging-")], "no staging yet"
+            process.send_signal(signum)
+            rest = process.stderr.read()
+            assert process.wait(timeout=60) == code
+        finally:
+            process.kill()
+    assert "interrupted; nothing was written" in rest and "Traceback" not in rest
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("hint, layer, expected", [
+    ("declare the datum, e.g. datum={'population': 'gcj02'}", "population",
+     "declare the datum, e.g. --datum population=gcj02"),
+    ("e.g. datum={'estates': 'bd09', 'communities': 'bd09'} for the layers from Baidu", "population",
+     "e.g. --datum estates=bd09 --datum communities=bd09 for the layers from Baidu"),
+    ("state e.g. source_crs='EPSG:4547' (CGCS2000 GK zone 38)", "estates", "state e.g. --crs estates=EPSG:4547 (CGCS2000"),
+    ("state the file's encoding, e.g. encoding='GB18030' (and fix", "roads", "e.g. --encoding GB18030 (and fix"),
+    ("map it, e.g. fields={'population': {'户数': 'households'}}", "population",
+     "map it, e.g. --field population:户数=households"),
+    ("a name with datum={'x' in it", "estates", "a name with datum={'x' in it"),
+])
+def test_library_hints_are_printed_as_flags(hint, layer, expected):
+    from redistrict.flags import as_flags
+
+    assert expected in as_flags(hint, layer=layer)
+
+
+def test_crs_hint_names_the_flag_end_to_end(tmp_path, capsys):
+    paths = sample_paths()
+    estates = gpd.read_file(paths["estates"])
+    estates.to_file(tmp_path / "estates.shp", encoding="UTF-8")
+    (tmp_path / "estates.prj").unlink()  # a contractor's shapefile without its .prj
+    code = main(["inspect", "--communities", str(paths["communities"]), "--estates", str(tmp_path / "estates.shp"),
+                 "--population", str(paths["population"])])
+    captured = capsys.readouterr()
+    assert code == 2
+    text = captured.out + captured.err
+    assert "source_crs" not in text and "--crs estates=EPSG:" in text
+
+
+@pytest.mark.parametrize("flags, culprit", [
+    (["--districts", "0"], "--districts must be 'auto' or a whole number ≥ 1, got '0'"),
+    (["--districts", "2.5"], "--districts must be 'auto' or a whole number ≥ 1, got '2.5'"),
+    (["--floor", "40000"], "--floor 40,000 must be below the cap of profile dongguan-2023 (30,000 population)"),
+    (["--floor", "20000", "--cap", "20000"], "--floor (20000.0) must be below --cap (20000.0)"),
+])
+def test_contradictory_settings_exit_2_before_reading_the_layers(flags, culprit, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("redistrict.pipeline.load_checked", lambda config: pytest.fail("read the layers"))
+    assert main(["demo", *flags, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert culprit in err and err.count("error:") == 1
+    assert not (tmp_path / "out").exists()

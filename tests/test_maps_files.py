@@ -162,3 +162,20 @@ def test_layers_with_another_geometry_column_name(tmp_path):
     written = fx.write(tmp_path, [fx.proposal(1)], ctx)
     assert len(gpd.read_file(written["gpkg"], layer="roads")) == 5
     assert "东城路" in gpd.read_file(written["geojson"]).loc[0, "sizhi"]
+
+
+def test_gis_files_carry_a_fixed_date_so_reruns_are_byte_identical(out, tmp_path):
+    """GDAL stamps GeoPackage layers and DBF headers with the clock; ours carry 2000-01-01 and repeat exactly."""
+    import sqlite3
+    from contextlib import closing
+
+    folder, _ = out
+    with closing(sqlite3.connect(folder / "plan.gpkg")) as db:
+        stamps = {row[0] for row in db.execute("select last_change from gpkg_contents")}
+    assert stamps == {"2000-01-01T00:00:00.000Z"}
+    for dbf in (folder / "shapefile").glob("*.dbf"):
+        assert tuple(dbf.read_bytes()[1:4]) == (100, 1, 1), dbf.name  # years since 1900, month, day
+    again = tmp_path / "again"
+    fx.write(again, shapefile=True)
+    for name in ("plan.gpkg", "shapefile/units.dbf", "map.html", "report.html", "assignment.csv", "plan.geojson"):
+        assert (again / name).read_bytes() == (folder / name).read_bytes(), name

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 
 from plan_invariants import check_plan_files
-from redistrict.errors import InfeasibleError, UsageError
+from redistrict.errors import InfeasibleError, NoSplitNeeded, UsageError
+from redistrict.outdir import read_manifest
 from redistrict.pipeline import run_split
+from redistrict.sample import sample_paths
 
 EXPECTED_FILES = {"plan.geojson", "plan.gpkg", "assignment.csv", "map.html", "report.html", "run.json"}
 
@@ -18,10 +23,11 @@ EXPECTED_FILES = {"plan.geojson", "plan.gpkg", "assignment.csv", "map.html", "re
 def test_demo_writes_every_file(demo_run):
     written = {p.name for p in demo_run.out_dir.iterdir()}
     assert EXPECTED_FILES <= written
-    # "wrote N files" counts what is on disk, run.json included
-    assert demo_run.file_count == len(written) == len(EXPECTED_FILES)
-    # no staging folder left beside the output
-    assert not [p for p in demo_run.out_dir.parent.iterdir() if ".partial-" in p.name]
+    # no staging folder left in or beside the output; the manifest lists exactly what the run wrote, and
+    # "wrote N files" counts those
+    assert not [p for p in demo_run.out_dir.iterdir() if p.name.startswith(".redistrict-staging")]
+    assert set(read_manifest(demo_run.out_dir)["files"]) == EXPECTED_FILES
+    assert demo_run.file_count == len(EXPECTED_FILES)
 
 
 def test_demo_plan_keeps_every_promise(demo_run):
@@ -82,11 +88,17 @@ def test_staff_and_facility_requirements_follow_the_profile(demo_run):
         assert facility["required"] == pytest.approx(stats["households"] * 0.32, abs=0.06)
 
 
-def test_same_inputs_give_the_same_plan(demo_run, sample_config, tmp_path):
+def test_same_inputs_give_the_same_bytes(demo_run, sample_config, tmp_path):
+    """Every file a reviewer or GIS reads is byte-identical run to run (plan.gpkg too: GDAL's layer
+    timestamps are fixed); only run.json (timings, command line) and the manifest listing its checksum differ."""
     again = run_split(sample_config.with_overrides(out=str(tmp_path / "again")))
     assert dict(again.plan.assignment) == dict(demo_run.plan.assignment)
-    first = (demo_run.out_dir / "assignment.csv").read_bytes()
-    assert (tmp_path / "again" / "assignment.csv").read_bytes() == first
+    for name in sorted(EXPECTED_FILES - {"run.json"}):
+        assert (again.out_dir / name).read_bytes() == (demo_run.out_dir / name).read_bytes(), name
+    report = (again.out_dir / "report.html").read_text(encoding="utf-8")
+    assert "runtime" not in report and "time_s" not in report
+    record = json.loads((again.out_dir / "run.json").read_text(encoding="utf-8"))
+    assert record["options"][0]["plan"]["runtime_s"] > 0  # the timings live in run.json
 
 
 def test_infeasible_cap_writes_nothing(sample_config, tmp_path):
@@ -97,13 +109,67 @@ def test_infeasible_cap_writes_nothing(sample_config, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_folder_of_user_files_is_never_replaced(sample_config, tmp_path):
+def test_rerun_keeps_the_users_files_and_the_input_it_reads(demo_run, sample_config, tmp_path):
+    out = tmp_path / "review"
+    shutil.copytree(demo_run.out_dir, out)
+    (out / "project.qgz").write_bytes(b"QGIS project")
+    (out / "审阅意见.docx").write_bytes(b"Word review")
+    corrected = out / "estates_corrected.geojson"  # a corrected input kept beside the results
+    shutil.copyfile(sample_config.inputs["estates"], corrected)
+    before = (out / "run.json").read_bytes()
+    previous = os.umask(0o022)
+    try:
+        # a quick rerun (the smaller community under a lower cap) into the demo's folder
+        result = run_split(sample_config.with_overrides(out=str(out), estates=str(corrected), community="榕湖社区",
+                                                        cap=10_000.0, time_limit_s=30.0))
+    finally:
+        os.umask(previous)
+    assert result.out_dir == out.resolve()
+    assert (out / "project.qgz").read_bytes() == b"QGIS project"
+    assert (out / "审阅意见.docx").read_bytes() == b"Word review"
+    assert corrected.read_bytes() == Path(sample_config.inputs["estates"]).read_bytes()
+    assert (out / "run.json").read_bytes() != before
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["scenario"]["inputs"]["estates"] == str(corrected)
+    assert set(read_manifest(out)["files"]) == EXPECTED_FILES
+    assert (out / "report.html").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_users_file_in_the_way_is_refused_before_any_work(sample_config, tmp_path, monkeypatch):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me", encoding="utf-8")
-    with pytest.raises(UsageError, match="not a redistrict run"):
+    (out / "report.html").write_text("my own report", encoding="utf-8")
+    monkeypatch.setattr("redistrict.pipeline.load_checked", lambda config: pytest.fail("read the layers"))
+    with pytest.raises(UsageError, match=r"report\.html is not a file an earlier run wrote"):
         run_split(sample_config.with_overrides(out=str(out)))
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert (out / "report.html").read_text(encoding="utf-8") == "my own report"
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "report.html"]
+
+
+def test_a_community_within_the_rule_is_not_split(sample_config, tmp_path):
+    out = tmp_path / "small"
+    with pytest.raises(NoSplitNeeded, match="no split needed: 榕湖社区 holds 16,800 ≤ 30,000 residents"):
+        run_split(sample_config.with_overrides(out=str(out), community="榕湖社区"))
+    assert not out.exists()
+
+
+def test_a_community_with_no_residents_is_not_split(sample_config, tmp_path):
+    paths = sample_paths()
+    communities = gpd.read_file(paths["communities"])
+    points = gpd.read_file(paths["population"])
+    empty = communities.loc[communities["name"] == "新围社区", "geometry"].iloc[0]
+    points[~points.within(empty.buffer(50))].to_file(tmp_path / "points.geojson", driver="GeoJSON")
+    estates = gpd.read_file(paths["estates"])  # its estates emptied too (vacant, no stated population)
+    estates.loc[estates.within(empty.buffer(50)), ["population", "households"]] = None
+    estates.to_file(tmp_path / "estates.geojson", driver="GeoJSON")
+    out = tmp_path / "empty"
+    with pytest.raises(NoSplitNeeded, match="no split needed: 新围社区 has no residents"):
+        run_split(sample_config.with_overrides(out=str(out), community="新围社区",
+                                               population=str(tmp_path / "points.geojson"),
+                                               estates=str(tmp_path / "estates.geojson")))
+    assert not out.exists()
 
 
 def test_options_differ_in_where_an_estate_goes(sample_config, tmp_path):
