@@ -8,6 +8,8 @@ Public API (the only names ``redistrict`` uses):
 - ``community_totals(layers) -> DataFrame``: population and households per community.
 - ``build_units(layers, community) -> Units``: whole estates + remaining land as blocks, people assigned.
 - ``build_graph(units_frame, roads=None) -> networkx.Graph``: adjacency with shared lengths and barriers.
+- ``wgs84_to_gcj02(lon, lat)``: the one GCJ-02 formula (``redistrict`` hands it to ``maps`` for a Gaode
+  base map's display copy).
 
 This package never imports ``solver`` or ``maps``.
 """
@@ -16,6 +18,7 @@ from boundaries.layers import Layers, load_layers
 from boundaries.validate import ValidationReport, inspect_layers
 from boundaries.units import Units, build_units, community_totals
 from boundaries.graph import build_graph
+from boundaries.datum import wgs84_to_gcj02
 
 __all__ = [
     "InputError",
@@ -28,4 +31,5 @@ __all__ = [
     "build_units",
     "community_totals",
     "build_graph",
+    "wgs84_to_gcj02",
 ]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import geopandas as gpd
 
@@ -35,6 +35,8 @@ class Context:
     population, households, geometry. ``roads``: name, kind ('road' | 'river'), geometry, or None.
     ``facilities``: name, area_m2, geometry, or None. ``totals``: population_in, households_in,
     population_out, households_out. ``provenance``: inputs, checksums, CRS, conversions, versions.
+    ``display_shift``: the WGS84 -> GCJ-02 transform ((lon, lat) arrays -> (lon, lat) arrays) that a
+    Gaode base map needs for its display copy; the caller passes it in (this package has no datum code).
     """
 
     community_name: str
@@ -46,3 +48,4 @@ class Context:
     totals: Mapping[str, float]
     provenance: Mapping[str, Any] = field(default_factory=dict)
     profiles: Sequence[Mapping[str, Any]] = ()
+    display_shift: Callable[[Any, Any], tuple[Any, Any]] | None = None

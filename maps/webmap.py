@@ -23,7 +23,8 @@ from shapely.geometry import mapping
 
 from maps import colours
 from maps.basemaps import tile_sources
-from maps.gcj02 import shift_geometry
+from maps.errors import OutputError
+from maps.gcj02 import LonLatTransform, shift_geometry
 from maps.model import Context
 from maps.offline import leaflet_css, leaflet_js, package_static
 from maps.options import OptionView
@@ -74,10 +75,11 @@ class ParentCall(folium.MacroElement):
         self.code = code
 
 
-def _display_frame(frame: gpd.GeoDataFrame, *, gaode: bool) -> gpd.GeoDataFrame:
+def _display_frame(frame: gpd.GeoDataFrame, *, gaode: LonLatTransform | None) -> gpd.GeoDataFrame:
+    """WGS84 copy for display; ``gaode`` is the GCJ-02 transform when the base map is Gaode's."""
     shown = frame.to_crs("EPSG:4326")
-    if gaode:
-        shown[shown.geometry.name] = [shift_geometry(g) if g is not None else g for g in shown.geometry]
+    if gaode is not None:
+        shown[shown.geometry.name] = [shift_geometry(g, gaode) if g is not None else g for g in shown.geometry]
     return shown
 
 
@@ -152,7 +154,7 @@ def _density_colour(density_km2: float | None) -> str:
     return DENSITY_COLOURS[sum(density_km2 >= b for b in DENSITY_BREAKS)]
 
 
-def density_layer(view: OptionView, *, gaode: bool = False) -> dict[str, Any]:
+def density_layer(view: OptionView, *, gaode: LonLatTransform | None = None) -> dict[str, Any]:
     """The units of ``view`` coloured by residents per km². The area is measured on the projected
     geometry (``view.units`` is in the run's CRS), before the display copy is reprojected to WGS84.
     Each feature's properties carry ``density_km2`` (None when the unit has no area)."""
@@ -182,7 +184,7 @@ def density_layer(view: OptionView, *, gaode: bool = False) -> dict[str, Any]:
     return _collection(features)
 
 
-def _labels(view: OptionView, gaode: bool) -> list[dict[str, Any]]:
+def _labels(view: OptionView, gaode: LonLatTransform | None) -> list[dict[str, Any]]:
     points = gpd.GeoDataFrame(
         geometry=gpd.points_from_xy(view.communities["label_x"], view.communities["label_y"]),
         crs=view.communities.crs)
@@ -192,14 +194,14 @@ def _labels(view: OptionView, gaode: bool) -> list[dict[str, Any]]:
             for row, p in zip(view.communities.itertuples(index=False), shown.geometry) if not p.is_empty]
 
 
-def _boundary_layer(context: Context, gaode: bool) -> dict[str, Any]:
+def _boundary_layer(context: Context, gaode: LonLatTransform | None) -> dict[str, Any]:
     shown = _display_frame(context.boundary, gaode=gaode)
     style = {"color": colours.BOUNDARY, "weight": 3, "dashArray": "8 6", "fill": False, "interactive": False,
              "className": "rd-boundary"}
     return _collection(_feature(f"boundary-{i}", g, style, None) for i, g in enumerate(shown.geometry))
 
 
-def _road_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
+def _road_layer(context: Context, gaode: LonLatTransform | None) -> dict[str, Any] | None:
     roads = context.roads
     if roads is None or roads.empty:
         return None
@@ -217,7 +219,7 @@ def _road_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
     return _collection(features)
 
 
-def _facility_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
+def _facility_layer(context: Context, gaode: LonLatTransform | None) -> dict[str, Any] | None:
     facilities = context.facilities
     if facilities is None or facilities.empty:
         return None
@@ -277,11 +279,18 @@ def _stable_ids(root: Element) -> None:
         stack.extend(children)
 
 
+def _gaode_shift(context: Context) -> LonLatTransform:
+    if context.display_shift is None:
+        raise OutputError("basemap 'gaode' needs Context.display_shift (the WGS84 -> GCJ-02 transform): "
+                          "Gaode tiles are in GCJ-02 and the layers would sit ~600 m off")
+    return context.display_shift
+
+
 def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | None = None,
               tianditu_key: str | None = None) -> folium.Map:
     """The folium map (not yet rendered); ``render_map`` gives the HTML text."""
     tiles = tile_sources(basemap, tianditu_key=tianditu_key)
-    gaode = basemap == "gaode"
+    gaode = _gaode_shift(context) if basemap == "gaode" else None
     shown_boundary = _display_frame(context.boundary, gaode=gaode)
     west, south, east, north = shown_boundary.total_bounds
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=14,

@@ -187,6 +187,7 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
             totals=totals,
             provenance=provenance.summary(layers, config, profile, units),
             profiles=[load_profile(name).to_dict() for name in _profiles_to_check(profile)],
+            display_shift=boundaries.wgs84_to_gcj02,  # maps has no datum formula of its own
         )
         proposals = [maps.Proposal(label=o.label, units=o.frame, district_names=o.names,
                                    certificate=o.plan.to_dict() | {"assignment": None},
