@@ -165,7 +165,7 @@ def test_undeclared_gcj02_points_are_detected_by_inspect(frames):
                          population=shift_lonlat(frames["population"], wgs84_to_gcj02))
     report = inspect_layers(layers)
     offset = [p for p in report.errors if "look offset" in p.message]
-    assert offset and "GCJ-02" in offset[0].message and "datum={'population': 'gcj02'}" in offset[0].hint
+    assert offset and "GCJ-02" in offset[0].message and "--datum population=gcj02" in offset[0].hint
 
 
 def test_datum_option_on_a_projected_layer_is_an_error(frames):
