@@ -229,6 +229,10 @@ def _settle_crs(raw: RawLayer, role: str, stated, datum_name, problems: list[Pro
         problems.append(Problem("warning", role, None, check.message,
                                 "fix the source columns (in Chinese surveying X is the northing)"))
         notes.append(f"{role}: {check.message}")
+    elif check.verdict == crs_rules.AxisVerdict.NOMINAL:
+        problems.append(Problem("warning", role, None, check.message,
+                                f"fine if the CRS is right; otherwise state the right one, e.g. --crs {role}=EPSG:…"))
+        notes.append(f"{role}: {check.message}")
     elif check.verdict == "zone-prefix":
         raise InputError([Problem("error", role, None, check.message)])
     elif check.verdict == "outside":
