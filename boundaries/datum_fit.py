@@ -31,6 +31,7 @@ from shapely import STRtree
 from boundaries import crs as crs_rules
 from boundaries.datum import DATUMS, LABELS, from_wgs84, outside_china, to_wgs84
 from boundaries.errors import Problem
+from boundaries.population import ATTRIBUTE_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,10 @@ def _check_layer(layers, role: str, frame, rules: DatumFitRules) -> Problem | No
     if not hypotheses:
         return None
     geoms = frame.geometry.values
-    geoms = geoms[shapely.get_type_id(geoms) == 0]  # points only
+    measured = shapely.get_type_id(geoms) == 0  # points only...
+    if "counted_from" in frame:  # ...and only measured ones: a point made from estate attributes fits by construction
+        measured &= (frame["counted_from"] != ATTRIBUTE_SOURCE).to_numpy()
+    geoms = geoms[measured]
     if len(geoms) < rules.min_points:
         return None
     xy = shapely.get_coordinates(geoms)

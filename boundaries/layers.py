@@ -22,6 +22,7 @@ from boundaries.encoding import looks_mis_decoded
 from boundaries.errors import InputError, Problem
 from boundaries.fields import population_kind, resolve_fields
 from boundaries.normalise import normalise_layer
+from boundaries.population import points_from_estate_attributes
 from boundaries.read import RawLayer, read_layer
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,11 @@ def load_layers(*, communities, estates, population, roads=None, facilities=None
                              f"({population_kind(column)} population)")
         info.setdefault("datum", "wgs84")
         sources[role] = info
+    frames["population"], counted, fill_notes = points_from_estate_attributes(frames["estates"],
+                                                                            frames["population"])
+    notes.extend(fill_notes)
+    if counted:
+        sources["population"]["counted_from_estate_attributes"] = counted
     layers = Layers(
         communities=frames["communities"], estates=frames["estates"], population=frames["population"],
         roads=frames["roads"], facilities=frames["facilities"], crs=target, sources=sources,
