@@ -20,6 +20,7 @@ from boundaries import crs as crs_rules
 from boundaries.datum import normalise_datum, to_wgs84
 from boundaries.encoding import looks_mis_decoded
 from boundaries.errors import InputError, Problem
+from boundaries.estate_points import derive_estate_areas, is_point_layer
 from boundaries.fields import population_kind, resolve_fields
 from boundaries.normalise import normalise_layer
 from boundaries.population import points_from_estate_attributes
@@ -139,6 +140,12 @@ def load_layers(*, communities, estates, population, roads=None, facilities=None
                              f"({population_kind(column)} population)")
         info.setdefault("datum", "wgs84")
         sources[role] = info
+    if is_point_layer(frames["estates"].geometry.values):
+        frames["estates"], derive_problems, derive_notes = derive_estate_areas(
+            frames["estates"], frames["communities"], frames["roads"])
+        problems.extend(derive_problems)
+        notes.extend(derive_notes)
+        sources["estates"]["geometry"] = "points; areas derived (approximate)"
     frames["population"], counted, fill_notes = points_from_estate_attributes(frames["estates"],
                                                                             frames["population"])
     notes.extend(fill_notes)

@@ -129,8 +129,16 @@ def _estate_layer(view: OptionView, shown: gpd.GeoDataFrame) -> dict[str, Any]:
         tooltip = [("楼盘/小区 Estate", str(row.name)), ("居民 Residents", count(row.population)),
                    ("户数 Households", count(row.households)),
                    ("新社区 New community", str(row.district_name) if isinstance(row.district_name, str) else "—")]
+        if _approximate(row):  # an estate given as a point: its outline is derived, so drawn dashed
+            style["dashArray"] = "4 3"
+            tooltip.append(("范围 Outline", "推算（由点位生成）approximate, derived from a point"))
         features.append(_feature(feature_id, geometry, style, tooltip))
     return _collection(features)
+
+
+def _approximate(row) -> bool:
+    value = getattr(row, "approximate", False)
+    return isinstance(value, (bool, np.bool_)) and bool(value)
 
 
 def density_classes() -> list[dict[str, str]]:
@@ -254,6 +262,8 @@ def _panel(views: Sequence[OptionView], context: Context, basemap: str | None) -
             "totals_match": kept.match is not False, "totals_text": kept.text,
         })
     notes = ["离线地图：无需联网即可打开 Works offline, no network needed."]
+    if any(_approximate(row) for view in views for row in view.estates.itertuples(index=False)):
+        notes.append("虚线楼盘的范围由点位推算，仅为近似。Dashed estates: outlines derived from points (approximate).")
     if basemap == "gaode":
         notes.append("为配合高德底图，显示坐标已转换为 GCJ-02（仅用于显示；导出文件仍为原坐标系）。"
                      "Shown in GCJ-02 to match Gaode tiles; exported files are not shifted.")
