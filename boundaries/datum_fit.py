@@ -66,6 +66,10 @@ def _lonlat_layer(layers, role: str) -> bool:
         return False
 
 
+def _derived_estates(layers) -> bool:
+    return "approximate" in layers.estates and len(layers.estates) > 0 and bool(layers.estates["approximate"].all())
+
+
 def _hypotheses(layers, role: str) -> list[Hypothesis]:
     out = []
     declared = _declared(layers, role)
@@ -75,13 +79,19 @@ def _hypotheses(layers, role: str) -> list[Hypothesis]:
                 move = f"points:{datum}"
                 out.append(Hypothesis(f"the {role} points are in {LABELS[datum]}", f"--datum {role}={datum}",
                                       move, move))
-    polygons = [r for r in ("estates", "communities") if _lonlat_layer(layers, r) and len(getattr(layers, r))]
+    polygons = [r for r in ("estates", "communities") if _lonlat_layer(layers, r) and len(getattr(layers, r))
+                and (r == "communities" or not _derived_estates(layers))]
     if polygons == ["estates", "communities"] and _declared(layers, "estates") == _declared(layers, "communities"):
         for datum in DATUMS:
             if datum != _declared(layers, "estates"):
                 move = f"polygons:{datum}"
                 out.append(Hypothesis(f"the estates and communities are in {LABELS[datum]}",
                                       f"--datum estates={datum} --datum communities={datum}", move, move))
+    if polygons == ["communities"]:
+        for datum in DATUMS:
+            if datum != _declared(layers, "communities"):
+                out.append(Hypothesis(f"the communities are in {LABELS[datum]}", f"--datum communities={datum}",
+                                      "none", f"polygons:{datum}:communities"))
     if "estates" in polygons:
         for datum in DATUMS:
             if datum != _declared(layers, "estates"):
@@ -94,11 +104,11 @@ def _moved(lon: np.ndarray, lat: np.ndarray, move: str, layers, role: str) -> tu
     """The points' WGS84 positions relative to the polygons under one hypothesis."""
     if move == "none":
         return lon, lat
-    kind, datum = move.split(":")
+    kind, datum, *layer = move.split(":")
     if kind == "points":
         raw_lon, raw_lat = from_wgs84(_declared(layers, role), lon, lat)
         return to_wgs84(datum, raw_lon, raw_lat)
-    raw_lon, raw_lat = from_wgs84(_declared(layers, "estates"), lon, lat)
+    raw_lon, raw_lat = from_wgs84(_declared(layers, layer[0] if layer else "estates"), lon, lat)
     true_lon, true_lat = to_wgs84(datum, raw_lon, raw_lat)
     return 2 * lon - true_lon, 2 * lat - true_lat  # the polygons move by +d: the points by -d
 
@@ -139,7 +149,10 @@ def _check_layer(layers, role: str, frame, rules: DatumFitRules) -> Problem | No
     if outside_china(np.median(lon), np.median(lat)):
         return None  # the providers apply no offset there
     back = Transformer.from_crs(4326, layers.crs, always_xy=True)
-    estates = STRtree(layers.estates.geometry.values) if len(layers.estates) else None
+    # estates derived from points (boundaries.estate_points) hold their own points by construction:
+    # no evidence about the datum, so only the communities are a reference then
+    estates = STRtree(layers.estates.geometry.values) if len(layers.estates) and not _derived_estates(layers) \
+        else None
     communities = STRtree(layers.communities.geometry.values) if len(layers.communities) else None
     cache: dict[str, np.ndarray] = {}
 
@@ -169,7 +182,7 @@ def _check_layer(layers, role: str, frame, rules: DatumFitRules) -> Problem | No
     if best is None:
         return None
     _, hypothesis, estate_share, community_share = best
-    with_estates = len(layers.estates) > 0
+    with_estates = estates is not None
     as_given = (f"{given_estates.mean():.0%} of the points fall inside an estate and " if with_estates else "") + \
         f"{given_communities.mean():.0%} inside a community as given"
     if_story = (f"{estate_share:.0%} and {community_share:.0%}" if with_estates else f"{community_share:.0%}") + \

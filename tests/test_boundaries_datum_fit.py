@@ -38,7 +38,7 @@ def load(sample, **override):
 
 
 def offset_errors(layers):
-    return [p for p in boundaries.inspect_layers(layers).errors if "look offset" in p.message]
+    return undeclared_datum_problems(layers)
 
 
 def test_clean_sample_and_its_lonlat_copy_raise_no_alarm(sample):
@@ -86,3 +86,14 @@ def test_a_few_points_are_never_significant(sample):
     strict = DatumFitRules(min_points=1, min_z=50.0)
     many = published(sample["population"], wgs84_to_gcj02)
     assert undeclared_datum_problems(load(sample, population=many), strict) == []
+
+
+def test_with_estates_derived_from_points_the_communities_are_the_reference(sample):
+    estate_points = sample["estates"].copy()
+    estate_points["geometry"] = estate_points.geometry.representative_point()
+    layers = load(sample, estates=estate_points)
+    assert layers.estates["approximate"].all() and undeclared_datum_problems(layers) == []
+    found = undeclared_datum_problems(load(sample, estates=estate_points,
+                                           population=published(sample["population"], wgs84_to_gcj02)))
+    assert found and "inside an estate" not in found[0].message
+    assert found[0].hint == "declare the datum: --datum population=gcj02"
