@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pyogrio
 import pytest
 
 import realdata_beijing as bj
@@ -36,5 +37,7 @@ def test_a_subdistrict_is_split_from_its_boundary_and_crawled_estate_points(tmp_
     assert any("turned into approximate areas" in note for note in run["notes"])
     districts = run["options"][0]["districts"]
     assert len(districts) >= 3 and all(d["population"] <= 30_000 for d in districts)
+    gpkg = pyogrio.read_dataframe(out / "plan.gpkg", layer="estates")
+    assert gpkg["approximate"].all() and gpkg["geometry_source"].str.startswith("derived from point").all()
     page = (out / "map.html").read_text(encoding="utf-8")
     assert page.count('"dashArray": "4 3"') == estates  # every derived estate is drawn dashed
