@@ -123,13 +123,33 @@ def _inside(points: np.ndarray, tree: STRtree | None) -> np.ndarray:
 
 def undeclared_datum_problems(layers, rules: DatumFitRules = DatumFitRules()) -> list[Problem]:
     """One error per point layer whose coordinates clearly fit better under an undeclared datum."""
-    out = []
+    out = _same_file_different_datums(layers)
     for role in ("population", "facilities"):
         frame = getattr(layers, role, None)
         if frame is not None and len(frame) >= rules.min_points:
             problem = _check_layer(layers, role, frame, rules)
             if problem is not None:
                 out.append(problem)
+    return out
+
+
+def _same_file_different_datums(layers) -> list[Problem]:
+    """One table given for two layers (a crawled estate table as --estates and --population) must be in
+    one datum: declaring it for one layer only puts the points ~1 km from their own estates."""
+    by_file: dict[str, list[str]] = {}
+    for role, info in layers.sources.items():
+        if info.get("sha256"):
+            by_file.setdefault(str(info["sha256"]), []).append(role)
+    out = []
+    for roles in by_file.values():
+        datums = {role: _declared(layers, role) for role in roles}
+        if len(set(datums.values())) > 1:
+            shown = ", ".join(f"{role} as {LABELS[d]}" for role, d in datums.items())
+            declared = next(d for d in datums.values() if d != "wgs84")
+            fix = " ".join(f"--datum {role}={declared}" for role, d in datums.items() if d != declared)
+            out.append(Problem("error", roles[0], None,
+                               f"the same file is given for {' and '.join(roles)} but read in different datums "
+                               f"({shown})", f"declare it for every layer it serves: {fix}"))
     return out
 
 

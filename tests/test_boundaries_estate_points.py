@@ -87,3 +87,11 @@ def test_points_at_one_spot_become_one_estate_with_summed_counts(sample):
     row = layers.estates.set_index("name").loc[joined]
     assert row["households"] == points["households"].iloc[:2].sum()
     assert any("share one spot" in p.message for p in layers.problems)
+
+
+def test_one_table_declared_in_a_datum_for_one_layer_only_is_refused(sample, tmp_path):
+    path = crawled_csv(as_points(sample["estates"].iloc[:12]), tmp_path / "小区.csv")
+    layers = boundaries.load_layers(communities=sample["communities"], estates=path, population=path,
+                                    datum={"estates": "bd09"})
+    found = [p for p in boundaries.inspect_layers(layers).errors if "same file" in p.message]
+    assert found and found[0].hint == "declare it for every layer it serves: --datum population=bd09"
