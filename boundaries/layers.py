@@ -207,6 +207,14 @@ def _settle_crs(raw: RawLayer, role: str, stated, datum_name, problems: list[Pro
         datum_key = normalise_datum(datum_name) if datum_name else "wgs84"
     except (TypeError, ValueError) as exc:
         raise InputError([Problem("error", role, None, str(exc))]) from None
+    named = raw.info.get("datum_in_header")
+    if named and named != datum_key:
+        flag = f"--datum {role}={named}"
+        raise InputError([Problem("error", role, raw.info.get("path"),
+                                  f"the coordinate columns {raw.info.get('coordinates')} name {named.upper()}, but the "
+                                  f"layer is read as {datum_key.upper()}" + (" (no --datum given)" if not datum_name else ""),
+                                  f"declare it: {flag}" if not datum_name else
+                                  f"check which is right; the header says {flag}")])
     if stated is not None:
         try:
             crs = crs_rules.parse_crs(stated)

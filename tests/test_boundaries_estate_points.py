@@ -95,3 +95,14 @@ def test_one_table_declared_in_a_datum_for_one_layer_only_is_refused(sample, tmp
                                     datum={"estates": "bd09"})
     found = [p for p in boundaries.inspect_layers(layers).errors if "same file" in p.message]
     assert found and found[0].hint == "declare it for every layer it serves: --datum population=bd09"
+
+
+def test_a_header_that_names_the_datum_must_agree_with_the_declaration(sample, tmp_path):
+    path = crawled_csv(as_points(sample["estates"].iloc[:12]), tmp_path / "小区.csv")
+    table = __import__("pandas").read_csv(path).rename(columns={"经度": "百度经度", "纬度": "百度纬度"})
+    table.to_csv(path, index=False)
+    with pytest.raises(boundaries.InputError, match=r"百度经度/百度纬度 name BD09.*declare it: --datum estates=bd09"):
+        boundaries.load_layers(communities=sample["communities"], estates=path, population=sample["population"])
+    layers = boundaries.load_layers(communities=sample["communities"], estates=path,
+                                    population=sample["population"], datum={"estates": "bd09"})
+    assert layers.sources["estates"]["datum_in_header"] == "bd09" and len(layers.estates) == 12
