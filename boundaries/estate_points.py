@@ -15,7 +15,7 @@ Cells of neighbouring points never overlap, so the estates stay disjoint; the la
 blocks. Every derived estate is marked ``approximate = True`` with ``geometry_source`` saying how it
 was made (drawn estates get ``approximate = False``); maps and the report show it.
 
-Points at the same spot (≤ 1 m apart; crawls list phases of one estate at one pin) become one estate
+Points at the same spot (the same metre; crawls list phases of one estate at one pin) become one estate
 whose name joins theirs and whose counts are summed; points outside every community are left out.
 Both are reported.
 """
@@ -129,8 +129,8 @@ def _merge_same_spot(estates: gpd.GeoDataFrame, rule: EstateAreaRule, problems: 
         row = estates.iloc[members[0]].copy()
         if len(members) > 1:
             names = estates["name"].astype(str).iloc[members].tolist()
-            merged.append("、".join(names))
-            row["name"] = "、".join(dict.fromkeys(names))
+            row["name"] = "、".join(dict.fromkeys(names))  # a name crawled twice is kept once
+            merged.append(f"{row['name']} ({len(members)} points)")
             for column in ("population", "households"):
                 values = estates[column].to_numpy(dtype=float)[members]
                 row[column] = float(np.nansum(values)) if np.isfinite(values).any() else math.nan

@@ -97,3 +97,8 @@ def test_with_estates_derived_from_points_the_communities_are_the_reference(samp
                                            population=published(sample["population"], wgs84_to_gcj02)))
     assert found and "inside an estate" not in found[0].message
     assert found[0].hint == "declare the datum: --datum population=gcj02"
+
+
+def test_estates_alone_from_a_web_map_are_named(sample):
+    found = offset_errors(load(sample, estates=published(sample["estates"], wgs84_to_bd09)))
+    assert found and found[0].hint == "declare the datum: --datum estates=bd09"
