@@ -192,6 +192,7 @@ def _option_section(view: OptionView, context: Context,
     by_district: dict[Any, list[Mapping[str, Any]]] = {}
     for row in view.compliance:
         by_district.setdefault(row.get("district"), []).append(row)
+    approximate = _approximate_per_district(view)
     communities = []
     for row in view.communities.itertuples(index=False):
         sides = view.sides.get(int(row.district), {})
@@ -203,6 +204,7 @@ def _option_section(view: OptionView, context: Context,
             "polsby_popper": decimal(row.polsby_popper, 3), "sizhi": row.sizhi,
             "sides": [(f"{SIDES_ZH[s]} {s.capitalize()}", sides[s].text) for s in SIDES if s in sides],
             "compliance": [_compliance_row(r) for r in by_district.get(int(row.district), [])],
+            "approximate": approximate.get(int(row.district), 0),
         })
     general = [_compliance_row(r) for key, rows in by_district.items() if key is None for r in rows]
     kept = conservation(context.totals, view)
@@ -210,6 +212,15 @@ def _option_section(view: OptionView, context: Context,
             "certificate": certificate, "attempts": _attempts(view.certificate.get("attempts")),
             "communities": communities, "general_compliance": general,
             "totals_text": kept.text, "match": kept.match}
+
+
+def _approximate_per_district(view: OptionView) -> dict[int, int]:
+    """How many estates of each new community have outlines derived from points (estates given as points)."""
+    estates = view.estates
+    if "approximate" not in estates or not len(estates):
+        return {}
+    flagged = estates[estates["approximate"].fillna(False).astype(bool) & estates["district"].notna()]
+    return {int(k): int(v) for k, v in flagged["district"].astype(int).value_counts().items()}
 
 
 def _attempts(attempts: Any) -> dict[str, Any] | None:

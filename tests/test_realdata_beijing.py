@@ -41,3 +41,5 @@ def test_a_subdistrict_is_split_from_its_boundary_and_crawled_estate_points(tmp_
     assert gpkg["approximate"].all() and gpkg["geometry_source"].str.startswith("derived from point").all()
     page = (out / "map.html").read_text(encoding="utf-8")
     assert page.count('"dashArray": "4 3"') == estates  # every derived estate is drawn dashed
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert report.count("estates with outlines derived from points") == len(districts)
