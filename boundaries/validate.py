@@ -73,6 +73,7 @@ def inspect_layers(layers, *, snap_tolerance_m: float = 30.0,
     """Check the loaded layers; return every problem (load-time ones included) in one report."""
     started = time.perf_counter()
     found: list[Problem] = list(getattr(layers, "problems", ()))
+    found += undeclared_datum_problems(layers)  # first: a wrong datum explains most of what follows
     found += _empty_layers(layers)
     found += _duplicates(layers)
     found += _overlaps(layers.estates, "estates", overlap_tolerance_m2)
@@ -81,7 +82,6 @@ def inspect_layers(layers, *, snap_tolerance_m: float = 30.0,
     found += _crossing(layers, estate_owner, crossing_tolerance_m2)
     found += _points_outside(layers, snap_tolerance_m)
     found += _estate_population(layers)
-    found += undeclared_datum_problems(layers)
     found += _roads_and_facilities(layers)
     ordered = [p for p in found if p.severity == "error"] + [p for p in found if p.severity != "error"]
     report = ValidationReport(tuple(ordered))
