@@ -8,7 +8,8 @@ each hypothesis says where its points really are relative to the estates and com
 - as declared (the baseline);
 - the points are really in datum X (X ≠ the declared one): convert them back from X instead;
 - the estates and communities are really in Y: they move, i.e. the points move the opposite way;
-- the estates alone are in Y (communities as declared).
+- the estates alone are in Y (communities as declared);
+- with estates derived from the points themselves (no evidence), the communities alone are in Y.
 
 Each point scores 1 for lying inside an estate plus 1 for lying inside a community under the hypothesis.
 A hypothesis is preferred over the declaration only when it wins a paired sign test on those scores
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 import shapely
@@ -45,12 +47,32 @@ class DatumFitRules:
     min_points: int = 10        # fewer points than this are never tested
 
 
+class Mover(Enum):
+    """Which side a hypothesis re-reads in another datum."""
+
+    NONE = "none"          # as declared
+    POINTS = "points"      # the point layer is in ``datum``
+    POLYGONS = "polygons"  # the polygon layer ``layer`` is in ``datum``: the points move the opposite way
+
+
+@dataclass(frozen=True)
+class Move:
+    """How the points move relative to one polygon layer under a hypothesis (hashable: cached per move)."""
+
+    mover: Mover = Mover.NONE
+    datum: str = "wgs84"
+    layer: str = "estates"   # the polygon layer whose declared datum is replaced (POLYGONS only)
+
+
+STAY = Move()
+
+
 @dataclass(frozen=True)
 class Hypothesis:
     story: str                  # "the population points are in GCJ-02 (Amap/Tencent)"
     fix: str                    # "--datum population=gcj02"
-    to_estates: str             # how the points move relative to the estates: "points:X", "polygons:Y", "none"
-    to_communities: str
+    to_estates: Move            # the points relative to the estates
+    to_communities: Move        # the points relative to the communities
 
 
 def _declared(layers, role: str) -> str:
@@ -72,11 +94,10 @@ def _derived_estates(layers) -> bool:
 
 def _hypotheses(layers, role: str) -> list[Hypothesis]:
     out = []
-    declared = _declared(layers, role)
     if _lonlat_layer(layers, role):
         for datum in DATUMS:
-            if datum != declared:
-                move = f"points:{datum}"
+            if datum != _declared(layers, role):
+                move = Move(Mover.POINTS, datum)
                 out.append(Hypothesis(f"the {role} points are in {LABELS[datum]}", f"--datum {role}={datum}",
                                       move, move))
     polygons = [r for r in ("estates", "communities") if _lonlat_layer(layers, r) and len(getattr(layers, r))
@@ -84,32 +105,31 @@ def _hypotheses(layers, role: str) -> list[Hypothesis]:
     if polygons == ["estates", "communities"] and _declared(layers, "estates") == _declared(layers, "communities"):
         for datum in DATUMS:
             if datum != _declared(layers, "estates"):
-                move = f"polygons:{datum}"
+                move = Move(Mover.POLYGONS, datum, "estates")
                 out.append(Hypothesis(f"the estates and communities are in {LABELS[datum]}",
                                       f"--datum estates={datum} --datum communities={datum}", move, move))
     if polygons == ["communities"]:
         for datum in DATUMS:
             if datum != _declared(layers, "communities"):
                 out.append(Hypothesis(f"the communities are in {LABELS[datum]}", f"--datum communities={datum}",
-                                      "none", f"polygons:{datum}:communities"))
+                                      STAY, Move(Mover.POLYGONS, datum, "communities")))
     if "estates" in polygons:
         for datum in DATUMS:
             if datum != _declared(layers, "estates"):
                 out.append(Hypothesis(f"the estates are in {LABELS[datum]}", f"--datum estates={datum}",
-                                      f"polygons:{datum}", "none"))
+                                      Move(Mover.POLYGONS, datum, "estates"), STAY))
     return out
 
 
-def _moved(lon: np.ndarray, lat: np.ndarray, move: str, layers, role: str) -> tuple[np.ndarray, np.ndarray]:
+def _moved(lon: np.ndarray, lat: np.ndarray, move: Move, layers, role: str) -> tuple[np.ndarray, np.ndarray]:
     """The points' WGS84 positions relative to the polygons under one hypothesis."""
-    if move == "none":
+    if move.mover is Mover.NONE:
         return lon, lat
-    kind, datum, *layer = move.split(":")
-    if kind == "points":
+    if move.mover is Mover.POINTS:
         raw_lon, raw_lat = from_wgs84(_declared(layers, role), lon, lat)
-        return to_wgs84(datum, raw_lon, raw_lat)
-    raw_lon, raw_lat = from_wgs84(_declared(layers, layer[0] if layer else "estates"), lon, lat)
-    true_lon, true_lat = to_wgs84(datum, raw_lon, raw_lat)
+        return to_wgs84(move.datum, raw_lon, raw_lat)
+    raw_lon, raw_lat = from_wgs84(_declared(layers, move.layer), lon, lat)
+    true_lon, true_lat = to_wgs84(move.datum, raw_lon, raw_lat)
     return 2 * lon - true_lon, 2 * lat - true_lat  # the polygons move by +d: the points by -d
 
 
@@ -122,7 +142,8 @@ def _inside(points: np.ndarray, tree: STRtree | None) -> np.ndarray:
 
 
 def undeclared_datum_problems(layers, rules: DatumFitRules = DatumFitRules()) -> list[Problem]:
-    """One error per point layer whose coordinates clearly fit better under an undeclared datum."""
+    """One error per point layer whose coordinates clearly fit better under an undeclared datum, and per
+    file given for two layers in two datums."""
     out = _same_file_different_datums(layers)
     for role in ("population", "facilities"):
         frame = getattr(layers, role, None)
@@ -174,17 +195,17 @@ def _check_layer(layers, role: str, frame, rules: DatumFitRules) -> Problem | No
     estates = STRtree(layers.estates.geometry.values) if len(layers.estates) and not _derived_estates(layers) \
         else None
     communities = STRtree(layers.communities.geometry.values) if len(layers.communities) else None
-    cache: dict[str, np.ndarray] = {}
+    cache: dict[Move, np.ndarray] = {}
 
-    def points(move: str) -> np.ndarray:
+    def points(move: Move) -> np.ndarray:
         if move not in cache:
             moved_lon, moved_lat = _moved(lon, lat, move, layers, role)
             cache[move] = shapely.points(*back.transform(moved_lon, moved_lat))
         return cache[move]
 
     def score(hypothesis: Hypothesis | None) -> tuple[np.ndarray, np.ndarray]:
-        to_estates = hypothesis.to_estates if hypothesis else "none"
-        to_communities = hypothesis.to_communities if hypothesis else "none"
+        to_estates = hypothesis.to_estates if hypothesis else STAY
+        to_communities = hypothesis.to_communities if hypothesis else STAY
         return _inside(points(to_estates), estates), _inside(points(to_communities), communities)
 
     given_estates, given_communities = score(None)
