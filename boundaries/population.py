@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -101,7 +102,8 @@ def sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
 ATTRIBUTE_SOURCE = "estate attributes"  # ``counted_from`` of a point made from an estate's own counts
 
 
-def points_from_estate_attributes(estates, population) -> tuple[object, list[str], list[str]]:
+def points_from_estate_attributes(estates: gpd.GeoDataFrame, population: gpd.GeoDataFrame
+                                  ) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
     """Population points for estates that state their counts but hold no population point.
 
     Rule: an estate with no point inside it (no snapping) whose ``population`` attribute is a positive
@@ -112,8 +114,6 @@ def points_from_estate_attributes(estates, population) -> tuple[object, list[str
     Every point gets ``counted_from`` ('points' or ``ATTRIBUTE_SOURCE``). Returns (the population
     layer with the new points appended, the estates counted from attributes, notes).
     """
-    import geopandas as gpd
-
     population = population.copy()
     if "counted_from" not in population:
         population["counted_from"] = "points"
