@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from boundaries.errors import Problem
@@ -79,24 +78,13 @@ def derive_estate_areas(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
         problems.append(Problem("warning", "estates", names[0] if len(names) == 1 else None,
                                 f"{len(names)} estate point(s) lie outside every community and are left out: "
                                 f"{_list(names)}", "fine for a city-wide crawl; otherwise check the datum/CRS"))
-    cells = _voronoi_cells(points)
-    faces_of: dict[int, np.ndarray] = {}
-    areas = []
-    for i, point in enumerate(points):
-        c = int(community_index[i])
-        if c < 0:
-            areas.append(shapely.Polygon())
-            continue
-        if c not in faces_of:
-            boundary = communities.geometry.iloc[c]
-            faces = _road_faces(boundary, roads)
-            faces_of[c] = faces if faces is not None and len(faces) else np.array([boundary], dtype=object)
-        faces = faces_of[c]
-        face = faces[_first_covering(np.array([point], dtype=object), faces)[0][0]]
-        disc = shapely.buffer(point, rule.radius_m(float(estates["households"].iloc[i])), quad_segs=16)
-        area = shapely.intersection(shapely.intersection(cells[i], face), disc)
-        areas.append(_piece_holding(area, point))
-    areas = np.array(areas, dtype=object)
+    face = _face_of_points(points, community_index, communities, roads)
+    radius = np.array([rule.radius_m(h) for h in estates["households"].to_numpy(dtype=float)])
+    discs = shapely.buffer(points, radius, quad_segs=16)
+    areas = shapely.intersection(shapely.intersection(_voronoi_cells(points), face), discs)
+    multi = np.flatnonzero(shapely.get_type_id(areas) != 3)  # keep the piece holding the point
+    areas[multi] = [_piece_holding(areas[i], points[i]) for i in multi]
+    areas[outside] = shapely.Polygon()
     keep = ~shapely.is_empty(areas)
     lost = ~keep & ~outside
     if lost.any():
@@ -114,6 +102,21 @@ def derive_estate_areas(estates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     return derived, problems, notes
 
 
+def _face_of_points(points: np.ndarray, community_index: np.ndarray, communities: gpd.GeoDataFrame,
+                    roads: gpd.GeoDataFrame | None) -> np.ndarray:
+    """For each point, the block of its community cut by roads and rivers that holds it (None outside)."""
+    face = np.full(len(points), None, dtype=object)
+    for c in np.unique(community_index[community_index >= 0]):
+        mine = np.flatnonzero(community_index == c)
+        boundary = communities.geometry.iloc[int(c)]
+        faces = _road_faces(boundary, roads)
+        if faces is None or len(faces) == 0:
+            faces = np.array([boundary], dtype=object)
+        index, _ = _first_covering(points[mine], faces)
+        face[mine] = np.where(index >= 0, faces[np.maximum(index, 0)], boundary)
+    return face
+
+
 def _merge_same_spot(estates: gpd.GeoDataFrame, rule: EstateAreaRule, problems: list[Problem]) -> gpd.GeoDataFrame:
     if len(estates) < 2:
         return estates
@@ -124,23 +127,25 @@ def _merge_same_spot(estates: gpd.GeoDataFrame, rule: EstateAreaRule, problems: 
         groups.setdefault(k, []).append(i)
     if all(len(rows) == 1 for rows in groups.values()):
         return estates
-    rows, merged = [], []
-    for members in sorted(groups.values(), key=lambda m: m[0]):
-        row = estates.iloc[members[0]].copy()
+    firsts = sorted(members[0] for members in groups.values())
+    out = estates.iloc[firsts].copy()
+    out.index = firsts
+    names = estates["name"].astype(str).to_numpy()
+    merged = []
+    for members in groups.values():
         if len(members) > 1:
-            names = estates["name"].astype(str).iloc[members].tolist()
-            row["name"] = "、".join(dict.fromkeys(names))  # a name crawled twice is kept once
-            merged.append(f"{row['name']} ({len(members)} points)")
+            first = members[0]
+            out.loc[first, "name"] = "、".join(dict.fromkeys(names[members]))  # a name crawled twice is kept once
+            merged.append(f"{out.loc[first, 'name']} ({len(members)} points)")
             for column in ("population", "households"):
                 values = estates[column].to_numpy(dtype=float)[members]
-                row[column] = float(np.nansum(values)) if np.isfinite(values).any() else math.nan
-        rows.append(row)
+                out.loc[first, column] = float(np.nansum(values)) if np.isfinite(values).any() else math.nan
+    merged.sort()
     problems.append(Problem("warning", "estates", None,
                             f"{len(merged)} group(s) of estate points share one spot and became one estate each "
                             f"(names joined, counts summed): {_list(merged)}",
                             "give each estate its own position if they are really apart"))
-    return gpd.GeoDataFrame(pd.DataFrame(rows).reset_index(drop=True), geometry=estates.geometry.name,
-                            crs=estates.crs)
+    return out.reset_index(drop=True)
 
 
 def _voronoi_cells(points: np.ndarray) -> np.ndarray:
