@@ -243,28 +243,31 @@ def _norm(column: str) -> str:
     return re.sub(r"[\s_\-()（）]", "", str(column)).lower()
 
 
-def _datum_named(column: str) -> str | None:
-    """'bd09' for '百度经度' / 'bd09_lng' / 'baidu_lon' ...: the datum a lon/lat header names, if any."""
+def _datum_header(column: str) -> tuple[str, str] | None:
+    """(datum, plain header) for a lon/lat header naming a datum: ('bd09', '经度') for '百度经度', ('bd09', 'lng')
+    for 'bd09_lng', ('gcj02', 'lat') for '高德lat'; None for other columns."""
     text = _norm(column)
     for datum, words in _DATUM_WORDS.items():
         for word in words:
             rest = text.replace(word, "", 1) if text.startswith(word) or text.endswith(word) else None
             if rest and any(rest == _norm(a) for a in _LON + _LAT):
-                return datum
+                return datum, rest
     return None
+
+
+def _datum_named(column: str) -> str | None:
+    found = _datum_header(column)
+    return found[0] if found else None
 
 
 def _coordinate_columns(columns: list[str]) -> tuple[str, str, str] | None:
     by_norm = {}
     for column in columns:
         by_norm.setdefault(_norm(column), column)
-    named = [c for c in columns if _datum_named(c)]
-    for column in named:  # 百度经度 / bd09_lng are lon/lat columns whatever their datum
-        rest = _norm(column)
-        for word in _DATUM_WORDS[_datum_named(column)]:
-            if rest.startswith(word) or rest.endswith(word):
-                by_norm.setdefault(rest.replace(word, "", 1), column)
-                break
+    for column in columns:  # 百度经度 / bd09_lng are lon/lat columns whatever their datum
+        found = _datum_header(column)
+        if found:
+            by_norm.setdefault(found[1], column)
     for xs, ys, kind in ((_LON, _LAT, "lonlat"), (_X, _Y, "xy")):
         x = next((by_norm[_norm(a)] for a in xs if _norm(a) in by_norm), None)
         y = next((by_norm[_norm(a)] for a in ys if _norm(a) in by_norm), None)
