@@ -11,6 +11,8 @@ Public API (the only names ``redistrict`` uses):
 - ``repair_layers(layers) -> Repaired``: the documented ``--repair`` rules applied, each change a ``Repair``.
 - ``check_one_piece(frame, assignment, graph) -> list[str]``: every new community one piece on the map.
 - ``crossing_strips(frame, graph)``: the land each gap crossing spans (drawn into the new community).
+- ``wgs84_to_gcj02(lon, lat)``: the one GCJ-02 formula (``redistrict`` hands it to ``maps`` for a Gaode
+  base map's display copy).
 
 This package never imports ``solver`` or ``maps``.
 """
@@ -21,6 +23,7 @@ from boundaries.units import Units, build_units, community_totals
 from boundaries.graph import build_graph, crossing_label, crossing_strips
 from boundaries.repair import Repair, Repaired, RepairRule, repair_layers
 from boundaries.onepiece import check_one_piece
+from boundaries.datum import wgs84_to_gcj02
 
 __all__ = [
     "InputError",
@@ -40,4 +43,5 @@ __all__ = [
     "RepairRule",
     "repair_layers",
     "check_one_piece",
+    "wgs84_to_gcj02",
 ]

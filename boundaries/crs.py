@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import Enum
 
 from pyproj import CRS, Transformer
 
@@ -27,6 +28,11 @@ _REFUSED_DATUMS = {
     "new_beijing": "New Beijing (新北京54)",
 }
 _AREA_MARGIN = 0.05  # fraction of the area of use's span tolerated outside it
+# Data valid in a projection but outside its nominal area of use (a UTM layer just west of its zone, a
+# Gauss-Krüger zone used past its edge) is honoured, with a warning, up to this far outside; beyond it a
+# transverse Mercator's scale error passes ~1.5% and the coordinates are almost surely in another CRS.
+NOMINAL_MARGIN_DEG = 10.0
+_AREA_TOLERANCE_DEG = 0.01  # about 1 km: digitising past a zone's edge is not worth a warning
 
 
 class CRSRefused(ValueError):
@@ -103,11 +109,22 @@ def choose_target(lon_lat_bounds: tuple[float, float, float, float]) -> tuple[CR
     return CRS.from_epsg(code), f"local UTM zone {zone} (outside GK zone 38)"
 
 
+class AxisVerdict(str, Enum):
+    """How a layer's coordinates sit in its CRS."""
+
+    OK = "ok"                    # inside the CRS's area of use
+    NOMINAL = "nominal"          # valid for the projection, outside its nominal area of use: warned, used
+    SWAPPED = "swapped"          # x holds the northing/latitude: swapped back
+    ZONE_PREFIX = "zone-prefix"  # Gauss-Krüger eastings carrying the zone number
+    OUTSIDE = "outside"          # cannot be right in this CRS: refused
+    UNKNOWN = "unknown"          # nothing to check against
+
+
 @dataclass(frozen=True)
 class AxisCheck:
     """Outcome of comparing a layer's coordinates with its CRS's area of use."""
 
-    verdict: str          # 'ok' | 'swapped' | 'outside' | 'zone-prefix' | 'unknown'
+    verdict: AxisVerdict
     message: str = ""
 
 
@@ -133,28 +150,70 @@ def _inside(bounds, area) -> bool:
             and miny >= south - pad_y and maxy <= north + pad_y)
 
 
+def _lonlat_extent(bounds, crs: CRS) -> tuple[float, float, float, float] | None:
+    """The layer's extent in lon/lat when every corner converts there and back (a valid projection
+    domain); None where the projection cannot hold these coordinates."""
+    minx, miny, maxx, maxy = bounds
+    xs = [minx, maxx, minx, maxx, (minx + maxx) / 2]
+    ys = [miny, miny, maxy, maxy, (miny + maxy) / 2]
+    if crs.is_geographic:
+        ok = all(-180 <= x <= 180 for x in xs) and all(-90 <= y <= 90 for y in ys)
+        return (minx, miny, maxx, maxy) if ok else None
+    try:
+        inverse = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        lon, lat = inverse.transform(xs, ys, errcheck=True)
+        x2, y2 = Transformer.from_crs(crs.geodetic_crs, crs, always_xy=True).transform(lon, lat, errcheck=True)
+    except Exception:  # pyproj's ProjError: outside what the projection can invert
+        return None
+    values = [*lon, *lat, *x2, *y2]
+    if not all(math.isfinite(v) for v in values) or any(abs(v) > 90 for v in lat):
+        return None
+    if max(abs(a - b) for a, b in zip([*x2, *y2], [*xs, *ys])) > 1.0:  # the round trip must close
+        return None
+    return min(lon), min(lat), max(lon), max(lat)
+
+
+def _beyond_area_deg(extent, crs: CRS) -> float:
+    area = crs.area_of_use
+    if area is None:
+        return 0.0
+    west, south, east, north = extent
+    return max(area.west - west, east - area.east, area.south - south, north - area.north, 0.0)
+
+
 def check_axes(bounds: tuple[float, float, float, float], crs: CRS) -> AxisCheck:
-    """Do (x, y) = (easting, northing) fit the CRS? Detect swapped columns and zone-prefixed eastings."""
+    """Do (x, y) = (easting, northing) fit the CRS? Detect swapped columns and zone-prefixed eastings;
+    honour a CRS whose nominal area of use the data slightly leaves (NOMINAL, a warning)."""
     if any(not math.isfinite(v) for v in bounds):
-        return AxisCheck("unknown")
+        return AxisCheck(AxisVerdict.UNKNOWN)
     area = _area_bounds_in(crs)
     if area is None:
         if crs.is_geographic:
             area = (-180.0, -90.0, 180.0, 90.0)
         else:
-            return AxisCheck("unknown")
+            return AxisCheck(AxisVerdict.UNKNOWN)
     minx, miny, maxx, maxy = bounds
-    if _inside(bounds, area):
-        return AxisCheck("ok")
+    extent = _lonlat_extent(bounds, crs)
+    beyond = _beyond_area_deg(extent, crs) if extent is not None else math.inf
+    if beyond <= _AREA_TOLERANCE_DEG or (extent is None and _inside(bounds, area)):
+        return AxisCheck(AxisVerdict.OK)
     if _inside((miny, minx, maxy, maxx), area):
-        return AxisCheck("swapped", f"x and y are swapped for {describe(crs)} (x looks like northing/latitude, "
-                                    "y like easting/longitude): swapped back")
+        return AxisCheck(AxisVerdict.SWAPPED,
+                         f"x and y are swapped for {describe(crs)} (x looks like northing/latitude, "
+                         "y like easting/longitude): swapped back")
     if crs.is_projected and minx > 1_000_000 and maxx < 100_000_000:
         # GK eastings with the zone number prefixed (38,500,000) read with the plain CRS
         zone = int(minx // 1_000_000)
         if zone == int(maxx // 1_000_000) and 13 <= zone <= 45:
             if _inside((minx - zone * 1_000_000, miny, maxx - zone * 1_000_000, maxy), area):
-                return AxisCheck("zone-prefix", f"eastings start with the zone number {zone} "
+                return AxisCheck(AxisVerdict.ZONE_PREFIX, f"eastings start with the zone number {zone} "
                                  f"({minx:,.0f}): use the zone-prefixed CRS (e.g. {GK_ZONE_38_PREFIXED} for zone 38)")
-    return AxisCheck("outside", f"coordinates ({minx:,.2f}, {miny:,.2f}) – ({maxx:,.2f}, {maxy:,.2f}) lie outside "
+    if beyond <= NOMINAL_MARGIN_DEG:
+        west, south, east, north = extent
+        return AxisCheck(AxisVerdict.NOMINAL,
+                         f"coordinates ({west:.3f}°E, {south:.3f}°N – {east:.3f}°E, {north:.3f}°N) lie outside the "
+                         f"nominal area of use of {describe(crs)} by {beyond:.2f}°; taken as declared "
+                         "(the projection is valid there, with a slightly larger scale error)")
+    return AxisCheck(AxisVerdict.OUTSIDE,
+                     f"coordinates ({minx:,.2f}, {miny:,.2f}) – ({maxx:,.2f}, {maxy:,.2f}) lie outside "
                      f"the area of {describe(crs)}: check the CRS (.prj) or state the right one with source_crs")

@@ -116,6 +116,19 @@ def to_wgs84(datum: str, lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
+def from_wgs84(datum: str, lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat expressed in ``datum`` (the forward transform; identity for 'wgs84')."""
+    datum = normalise_datum(datum)
+    if datum == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if datum == "bd09":
+        return wgs84_to_bd09(lon, lat)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+LABELS = {"wgs84": "WGS84", "gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}
+
+
 _ALIASES = {
     "wgs84": "wgs84", "wgs-84": "wgs84", "wgs 84": "wgs84", "gps": "wgs84", "cgcs2000": "wgs84",
     "gcj02": "gcj02", "gcj-02": "gcj02", "gcj": "gcj02", "amap": "gcj02", "gaode": "gcj02",

@@ -20,8 +20,10 @@ from boundaries import crs as crs_rules
 from boundaries.datum import normalise_datum, to_wgs84
 from boundaries.encoding import looks_mis_decoded
 from boundaries.errors import InputError, Problem
+from boundaries.estate_points import derive_estate_areas, is_point_layer
 from boundaries.fields import population_kind, resolve_fields
 from boundaries.normalise import normalise_layer
+from boundaries.population import points_from_estate_attributes
 from boundaries.read import RawLayer, read_layer
 
 log = logging.getLogger(__name__)
@@ -138,6 +140,17 @@ def load_layers(*, communities, estates, population, roads=None, facilities=None
                              f"({population_kind(column)} population)")
         info.setdefault("datum", "wgs84")
         sources[role] = info
+    if is_point_layer(frames["estates"].geometry.values):
+        frames["estates"], derive_problems, derive_notes = derive_estate_areas(
+            frames["estates"], frames["communities"], frames["roads"])
+        problems.extend(derive_problems)
+        notes.extend(derive_notes)
+        sources["estates"]["geometry"] = "points; areas derived (approximate)"
+    frames["population"], counted, fill_notes = points_from_estate_attributes(frames["estates"],
+                                                                            frames["population"])
+    notes.extend(fill_notes)
+    if counted:
+        sources["population"]["counted_from_estate_attributes"] = counted
     layers = Layers(
         communities=frames["communities"], estates=frames["estates"], population=frames["population"],
         roads=frames["roads"], facilities=frames["facilities"], crs=target, sources=sources,
@@ -194,6 +207,14 @@ def _settle_crs(raw: RawLayer, role: str, stated, datum_name, problems: list[Pro
         datum_key = normalise_datum(datum_name) if datum_name else "wgs84"
     except (TypeError, ValueError) as exc:
         raise InputError([Problem("error", role, None, str(exc))]) from None
+    named = raw.info.get("datum_in_header")
+    if named and named != datum_key:
+        flag = f"--datum {role}={named}"
+        raise InputError([Problem("error", role, raw.info.get("path"),
+                                  f"the coordinate columns {raw.info.get('coordinates')} name {named.upper()}, but the "
+                                  f"layer is read as {datum_key.upper()}" + (" (no --datum given)" if not datum_name else ""),
+                                  f"declare it: {flag}" if not datum_name else
+                                  f"check which is right; the header says {flag}")])
     if stated is not None:
         try:
             crs = crs_rules.parse_crs(stated)
@@ -228,6 +249,10 @@ def _settle_crs(raw: RawLayer, role: str, stated, datum_name, problems: list[Pro
             shapely.transform(raw.frame.geometry.values, lambda xy: xy[:, ::-1]), crs=raw.frame.crs)
         problems.append(Problem("warning", role, None, check.message,
                                 "fix the source columns (in Chinese surveying X is the northing)"))
+        notes.append(f"{role}: {check.message}")
+    elif check.verdict == crs_rules.AxisVerdict.NOMINAL:
+        problems.append(Problem("warning", role, None, check.message,
+                                f"fine if the CRS is right; otherwise state the right one, e.g. --crs {role}=EPSG:…"))
         notes.append(f"{role}: {check.message}")
     elif check.verdict == "zone-prefix":
         raise InputError([Problem("error", role, None, check.message)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -12,6 +13,7 @@ import pandas as pd
 
 from boundaries.errors import Problem
 from boundaries.fields import parse_number
+from boundaries.estate_points import is_point_layer
 from boundaries.geometry import clean_geometries
 
 _ID_FIELD = {"communities": ("community_id", "C"), "estates": ("estate_id", "E"),
@@ -115,7 +117,12 @@ def normalise_layer(frame: gpd.GeoDataFrame, role: str, mapping: Mapping[str, st
     frame["_row"] = np.arange(1, len(frame) + 1)
     frame["_rows_total"] = len(frame)
     labels = _labels(frame, role, mapping)
-    geoms, keep, geometry_problems = clean_geometries(frame.geometry.values, role, labels)
+    if role == "estates" and is_point_layer(frame.geometry.values):
+        # estates given as points: cleaned as points here, their areas derived by ``layers``
+        geoms, keep, geometry_problems = clean_geometries(frame.geometry.values, "facilities", labels)
+        geometry_problems = [replace(p, layer=role) for p in geometry_problems]
+    else:
+        geoms, keep, geometry_problems = clean_geometries(frame.geometry.values, role, labels)
     problems.extend(geometry_problems)
     frame = frame.set_geometry(gpd.GeoSeries(geoms, crs=frame.crs, index=frame.index))
     keep_index = np.flatnonzero(keep)

@@ -9,6 +9,9 @@ Rules (deterministic, so that the same input always gives the same totals):
 """
 from __future__ import annotations
 
+import math
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -94,3 +97,74 @@ def sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     mask = index >= 0
     clean = np.nan_to_num(np.asarray(values, dtype=float)[mask], nan=0.0)
     return np.bincount(index[mask], weights=clean, minlength=size).astype(float)
+
+
+ATTRIBUTE_SOURCE = "estate attributes"  # ``counted_from`` of a point made from an estate's own counts
+
+
+def points_from_estate_attributes(estates: gpd.GeoDataFrame, population: gpd.GeoDataFrame
+                                  ) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
+    """Population points for estates that state their counts but hold no population point.
+
+    Rule: an estate with no point inside it (no snapping) whose ``population`` attribute is a positive
+    number gets one point at a spot inside it carrying that population and its ``households`` (NaN
+    when absent, counted as 0). With households but no population, the population is households times
+    the persons per household of the points that state both (none: the estate is left out and named).
+    Estates that have points keep them: attribute/point conflicts are warnings of ``inspect_layers``.
+    Every point gets ``counted_from`` ('points' or ``ATTRIBUTE_SOURCE``). Returns (the population
+    layer with the new points appended, the estates counted from attributes, notes).
+    """
+    population = population.copy()
+    if "counted_from" not in population:
+        population["counted_from"] = "points"
+    if len(estates) == 0:
+        return population, [], []
+    rank = np.arange(len(estates))
+    index, _ = pick_covering(population.geometry.values, estates.geometry.values, rank, snap_tolerance_m=0.0)
+    has_points = np.bincount(index[index >= 0], minlength=len(estates)) > 0
+    stated = estates["population"].to_numpy(dtype=float)
+    households = estates["households"].to_numpy(dtype=float)
+    both = np.isfinite(population["population"].to_numpy(dtype=float)) & \
+        (np.nan_to_num(population["households"].to_numpy(dtype=float)) > 0)
+    ratio = (float(population["population"].to_numpy(dtype=float)[both].sum())
+             / float(population["households"].to_numpy(dtype=float)[both].sum())) if both.any() else math.nan
+    rows, counted, unknown = [], [], []
+    for i in np.flatnonzero(~has_points):
+        value = stated[i]
+        derived = False
+        if not (np.isfinite(value) and value > 0) and np.isfinite(households[i]) and households[i] > 0:
+            if not math.isfinite(ratio):
+                unknown.append(str(estates["name"].iloc[i]))
+                continue
+            value, derived = households[i] * ratio, True
+        if not (np.isfinite(value) and value > 0):
+            continue
+        name = str(estates["name"].iloc[i])
+        counted.append(name)
+        rows.append({"point_id": f"estate:{estates['estate_id'].iloc[i]}", "population": float(value),
+                     "households": households[i], "name": name, "counted_from": ATTRIBUTE_SOURCE,
+                     "population_derived": derived,
+                     "geometry": shapely.point_on_surface(estates.geometry.iloc[i])})
+    notes = []
+    if rows:
+        added = gpd.GeoDataFrame(rows, geometry="geometry", crs=population.crs)
+        population = pd.concat([population, added], ignore_index=True)
+        population = gpd.GeoDataFrame(population, geometry="geometry", crs=added.crs)
+        if "name" in population:  # None, not NaN, for points without a name (run.json is strict JSON)
+            population["name"] = pd.Series([n if isinstance(n, str) else None for n in population["name"]],
+                                           dtype=object)
+        derived_names = [r["name"] for r in rows if r["population_derived"]]
+        notes.append(f"population: {len(rows)} estate(s) with no population point counted from their own "
+                     f"attributes ({sum(r['population'] for r in rows):,.0f} people): {_list(counted)}"
+                     + (f"; population = households × {ratio:.2f} persons per household (the points' ratio) for "
+                        f"{_list(derived_names)}" if derived_names else ""))
+    if "population_derived" in population:
+        population = population.drop(columns="population_derived")
+    if unknown:
+        notes.append(f"population: {len(unknown)} estate(s) state households but no population, and no point "
+                     f"states both to convert them: left at 0 ({_list(unknown)})")
+    return population, counted, notes
+
+
+def _list(items: list[str], limit: int = 10) -> str:
+    return "、".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -36,6 +36,11 @@ _ROLE_LAYER_NAMES = {
 }
 _LON = ("lon", "lng", "long", "longitude", "经度", "wgs84经度", "gcj02经度", "东经")
 _LAT = ("lat", "latitude", "纬度", "wgs84纬度", "gcj02纬度", "北纬")
+# coordinate headers that name a web map's datum (百度经度, bd09_lng, gcj02纬度, 高德lat ...): the datum the
+# header promises is recorded, and ``layers`` refuses a layer whose declared datum disagrees with it
+_DATUM_WORDS = {"gcj02": ("gcj02", "gcj", "高德", "火星", "amap", "gaode", "腾讯", "tencent"),
+                "bd09": ("bd09", "bd", "百度", "baidu"),
+                "wgs84": ("wgs84", "wgs", "gps")}
 _X = ("x", "x坐标", "easting", "east", "东坐标", "横坐标", "xcoord", "point_x")
 _Y = ("y", "y坐标", "northing", "north", "北坐标", "纵坐标", "ycoord", "point_y")
 
@@ -238,10 +243,31 @@ def _norm(column: str) -> str:
     return re.sub(r"[\s_\-()（）]", "", str(column)).lower()
 
 
+def _datum_header(column: str) -> tuple[str, str] | None:
+    """(datum, plain header) for a lon/lat header naming a datum: ('bd09', '经度') for '百度经度', ('bd09', 'lng')
+    for 'bd09_lng', ('gcj02', 'lat') for '高德lat'; None for other columns."""
+    text = _norm(column)
+    for datum, words in _DATUM_WORDS.items():
+        for word in words:
+            rest = text.replace(word, "", 1) if text.startswith(word) or text.endswith(word) else None
+            if rest and any(rest == _norm(a) for a in _LON + _LAT):
+                return datum, rest
+    return None
+
+
+def _datum_named(column: str) -> str | None:
+    found = _datum_header(column)
+    return found[0] if found else None
+
+
 def _coordinate_columns(columns: list[str]) -> tuple[str, str, str] | None:
     by_norm = {}
     for column in columns:
         by_norm.setdefault(_norm(column), column)
+    for column in columns:  # 百度经度 / bd09_lng are lon/lat columns whatever their datum
+        found = _datum_header(column)
+        if found:
+            by_norm.setdefault(found[1], column)
     for xs, ys, kind in ((_LON, _LAT, "lonlat"), (_X, _Y, "xy")):
         x = next((by_norm[_norm(a)] for a in xs if _norm(a) in by_norm), None)
         y = next((by_norm[_norm(a)] for a in ys if _norm(a) in by_norm), None)
@@ -274,6 +300,8 @@ def _points_from_table(table: pd.DataFrame, *, role: str, where: str, info: dict
     # a table keeps its source row numbers so that problems can name the spreadsheet row
     frame["_source_row"] = [row + 2 for row in keep]
     info.update({"features": len(table), "coordinates": f"{xcol}/{ycol}", "coordinate_kind": kind})
+    if kind == "lonlat" and (_datum_named(xcol) or _datum_named(ycol)):
+        info["datum_in_header"] = _datum_named(xcol) or _datum_named(ycol)
     crs_found = "EPSG:4326" if kind == "lonlat" else None
     info["crs_assumed"] = kind == "lonlat"
     notes = [f"{role}: points from columns {xcol}/{ycol} of {where}"]

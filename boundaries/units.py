@@ -432,6 +432,9 @@ def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tole
         "facility": facility,
         "community": community_id,
         "area_m2": shapely.area(geoms),
+        # an estate given as a point has a derived area (boundaries.estate_points): maps and report say so
+        "approximate": [bool(a) for a in estates.get("approximate", pd.Series(False, index=estates.index))]
+        + [False] * len(blocks),
     }, geometry=list(geoms), crs=layers.crs)
     units = Units(frame=frame, boundary=boundary, community_id=community_id, community_name=community_name,
                   population_in=population_in, households_in=households_in, population_out=population_out,

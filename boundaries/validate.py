@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely import STRtree
 
 from boundaries.characters import hidden_character_problems
-from boundaries.datum import gcj02_to_wgs84, wgs84_to_gcj02, bd09_to_wgs84, wgs84_to_bd09
+from boundaries.datum_fit import undeclared_datum_problems
 from boundaries.errors import InputError, Problem
 from boundaries.repair import (Repair, RepairRule, RepairTolerances, community_gaps, detached_pieces,
                                is_nested, overlapping_pairs)
@@ -27,8 +26,6 @@ _OVERLAP_TOLERANCE_M2 = 20.0
 _CROSSING_TOLERANCE_M2 = 50.0
 _CROSSING_TOLERANCE_FRACTION = 0.01
 _OUTSIDE_ERROR_FRACTION = 0.05
-_DATUM_MIN_GAIN = 0.25
-_DATUM_MIN_FIT = 0.4
 
 
 @dataclass(frozen=True)
@@ -86,6 +83,7 @@ def inspect_layers(layers, *, snap_tolerance_m: float = 30.0,
     ``repairs``: the records of ``repair_layers`` when the layers were repaired first (kept in the report)."""
     started = time.perf_counter()
     found: list[Problem] = list(getattr(layers, "problems", ()))
+    found += undeclared_datum_problems(layers)  # first: a wrong datum explains most of what follows
     found += _empty_layers(layers)
     found += _duplicates(layers)
     found += _overlaps(layers.estates, "estates", overlap_tolerance_m2)
@@ -96,7 +94,6 @@ def inspect_layers(layers, *, snap_tolerance_m: float = 30.0,
     found += _crossing(layers, estate_owner, crossing_tolerance_m2)
     found += _points_outside(layers, snap_tolerance_m)
     found += _estate_population(layers)
-    found += _datum_suspicion(layers)
     found += _roads_and_facilities(layers)
     found += hidden_character_problems(layers)
     ordered = [p for p in found if p.severity == "error"] + [p for p in found if p.severity != "error"]
@@ -305,58 +302,6 @@ def _estate_population(layers) -> list[Problem]:
         out.append(Problem("warning", "estates", name, "has no population (no points inside, no population value)",
                            "fine for an unoccupied estate; otherwise add its population points"))
     return out
-
-
-def _inside_share(points: np.ndarray, polygons: np.ndarray) -> float:
-    if len(points) == 0 or len(polygons) == 0:
-        return 0.0
-    hit, _ = STRtree(polygons).query(points, predicate="intersects")
-    return len(np.unique(hit)) / len(points)
-
-
-def _datum_suspicion(layers) -> list[Problem]:
-    """Points that fit the estates far better after a GCJ-02/BD-09 shift were not declared as such."""
-    points = layers.population
-    sources = layers.sources.get("population", {})
-    if len(points) < 10 or len(layers.estates) == 0 or sources.get("datum", "wgs84") != "wgs84":
-        return []
-    to_lonlat = Transformer.from_crs(layers.crs, 4326, always_xy=True)
-    back = Transformer.from_crs(4326, layers.crs, always_xy=True)
-    xy = shapely.get_coordinates(points.geometry.values)
-    lon, lat = to_lonlat.transform(xy[:, 0], xy[:, 1])
-    if not (70 < np.median(lon) < 140 and 0 < np.median(lat) < 56):
-        return []
-    estates = layers.estates.geometry.values
-    communities = layers.communities.geometry.values
-
-    def fit(candidate: np.ndarray) -> tuple[float, float]:
-        # estates are the sharp test (a 600 m shift moves people out of their estate); communities
-        # catch data where few people live in estates
-        return _inside_share(candidate, estates), _inside_share(candidate, communities)
-
-    given = fit(points.geometry.values)
-    trials = {
-        "the population points are in GCJ-02 (Amap/Tencent)": (gcj02_to_wgs84, "datum={'population': 'gcj02'}"),
-        "the population points are in BD-09 (Baidu)": (bd09_to_wgs84, "datum={'population': 'bd09'}"),
-        "the estates are in GCJ-02 (Amap/Tencent), the points are not": (
-            wgs84_to_gcj02, "datum={'estates': 'gcj02', 'communities': 'gcj02'} for the layers from Amap"),
-        "the estates are in BD-09 (Baidu), the points are not": (
-            wgs84_to_bd09, "datum={'estates': 'bd09', 'communities': 'bd09'} for the layers from Baidu"),
-    }
-    best = None
-    for story, (shift, hint) in trials.items():
-        shifted_lon, shifted_lat = shift(lon, lat)
-        x, y = back.transform(shifted_lon, shifted_lat)
-        shares = fit(shapely.points(x, y))
-        if best is None or sum(shares) > sum(best[0]):
-            best = (shares, story, hint)
-    shares, story, hint = best
-    if sum(shares) / 2 >= _DATUM_MIN_FIT and sum(shares) / 2 >= sum(given) / 2 + _DATUM_MIN_GAIN:
-        return [Problem("error", "population", None,
-                        f"coordinates look offset: {given[0]:.0%} of the points fall inside an estate and "
-                        f"{given[1]:.0%} inside a community as given, {shares[0]:.0%} and {shares[1]:.0%} if {story}",
-                        f"declare the datum, e.g. {hint}")]
-    return []
 
 
 def _roads_and_facilities(layers) -> list[Problem]:

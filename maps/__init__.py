@@ -11,15 +11,13 @@ Public API (the only names ``redistrict`` uses):
 - ``write_shapefile(out_dir, proposals, context) -> dict[str, Path]``: optional Shapefile export.
 - ``OutputError``: what the caller handed over cannot be written (a ValueError).
 - ``write_city_overview(out_dir, communities, title=...)``: a batch run's ``summary.html``.
-- ``wgs84_to_gcj02(lon, lat)``: the display shift used for a Gaode base map.
 
 This package never imports ``boundaries`` or ``solver``.
 """
 from maps.city import write_city_overview
 from maps.errors import OutputError
-from maps.gcj02 import wgs84_to_gcj02
 from maps.model import Context, Proposal
 from maps.outputs import write_outputs, write_shapefile
 
-__all__ = ["Context", "OutputError", "Proposal", "wgs84_to_gcj02", "write_city_overview", "write_outputs",
+__all__ = ["Context", "OutputError", "Proposal", "write_city_overview", "write_outputs",
            "write_shapefile"]

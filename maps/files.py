@@ -87,7 +87,7 @@ def community_table(view: OptionView) -> gpd.GeoDataFrame:
 
 def unit_table(view: OptionView) -> gpd.GeoDataFrame:
     units = view.units
-    extra = [c for c in ("group", "facility", "community") if c in units.columns]
+    extra = [c for c in ("group", "facility", "community", "approximate") if c in units.columns]
     table = pd.DataFrame({c: units[c] for c in UNIT_FIELDS + tuple(extra)})
     for column in ("unit_id", "kind", "name"):
         table[column] = table[column].astype(str)
@@ -113,6 +113,9 @@ def estate_table(view: OptionView) -> gpd.GeoDataFrame:
         "district_name": estates["district_name"],
         "option": view.number,
     })
+    if "approximate" in estates:  # estates given as points: their outlines are derived
+        table["approximate"] = estates["approximate"].fillna(False).astype(bool).to_numpy()
+        table["geometry_source"] = [str(v) if isinstance(v, str) else "drawn" for v in estates["geometry_source"]]
     return gpd.GeoDataFrame(table, geometry=list(estates.geometry), crs=estates.crs)
 
 

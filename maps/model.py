@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import geopandas as gpd
 
@@ -51,6 +51,8 @@ class Context:
     ``report_date``: the date the report carries (ISO, given by the caller: the data's date or the one the
     user passed; never the clock, so the same inputs give the same report). ``population_kind``: what the
     population data holds (resident / registered / actual / unspecified), as the reader detected it.
+    ``display_shift``: the WGS84 -> GCJ-02 transform ((lon, lat) arrays -> (lon, lat) arrays) that a
+    Gaode base map needs for its display copy; the caller passes it in (this package has no datum code).
     """
 
     community_name: str
@@ -67,3 +69,4 @@ class Context:
     size_rule: Mapping[str, Any] = field(default_factory=dict)
     report_date: str | None = None
     population_kind: str | None = None
+    display_shift: Callable[[Any, Any], tuple[Any, Any]] | None = None

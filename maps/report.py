@@ -217,6 +217,7 @@ def _option_section(view: OptionView, context: Context,
     by_district: dict[Any, list[Mapping[str, Any]]] = {}
     for row in view.compliance:
         by_district.setdefault(row.get("district"), []).append(row)
+    approximate = _approximate_per_district(view)
     communities = []
     for row in view.communities.itertuples(index=False):
         sides = view.sides.get(int(row.district), {})
@@ -229,6 +230,7 @@ def _option_section(view: OptionView, context: Context,
             "sides": [(f"{SIDES_ZH[s]} {s.capitalize()}", sides[s].text) for s in SIDES if s in sides],
             "compliance": [_compliance_row(r) for r in by_district.get(int(row.district), [])],
             **facts_text(view.facts.get(int(row.district), {})),
+            "approximate": approximate.get(int(row.district), 0),
         })
     general = [_compliance_row(r) for key, rows in by_district.items() if key is None for r in rows]
     kept = conservation(context.totals, view)
@@ -244,6 +246,15 @@ def _is_staff(rule: Any) -> bool:
 
 def _missing_present(rule: Any) -> str:
     return MISSING_STAFF if _is_staff(rule) else MISSING_PRESENT
+
+
+def _approximate_per_district(view: OptionView) -> dict[int, int]:
+    """How many estates of each new community have outlines derived from points (estates given as points)."""
+    estates = view.estates
+    if "approximate" not in estates or not len(estates):
+        return {}
+    flagged = estates[estates["approximate"].fillna(False).astype(bool) & estates["district"].notna()]
+    return {int(k): int(v) for k, v in flagged["district"].astype(int).value_counts().items()}
 
 
 def _compliance_row(row: Mapping[str, Any]) -> dict[str, str]:

@@ -25,8 +25,9 @@ from shapely.geometry import mapping
 from maps import colours
 from maps.basemaps import tile_sources
 from maps.editing import edit_data
+from maps.errors import OutputError
 from maps.facts import FACT_LABELS, facts_text
-from maps.gcj02 import shift_geometry
+from maps.gcj02 import LonLatTransform, shift_geometry
 from maps.model import Context
 from maps.offline import leaflet_css, leaflet_js, package_static
 from maps.options import OptionView
@@ -108,10 +109,11 @@ class ParentCall(folium.MacroElement):
         self.code = code
 
 
-def _display_frame(frame: gpd.GeoDataFrame, *, gaode: bool) -> gpd.GeoDataFrame:
+def _display_frame(frame: gpd.GeoDataFrame, *, gaode: LonLatTransform | None) -> gpd.GeoDataFrame:
+    """WGS84 copy for display; ``gaode`` is the GCJ-02 transform when the base map is Gaode's."""
     shown = frame.to_crs("EPSG:4326")
-    if gaode:
-        shown[shown.geometry.name] = [shift_geometry(g) if g is not None else g for g in shown.geometry]
+    if gaode is not None:
+        shown[shown.geometry.name] = [shift_geometry(g, gaode) if g is not None else g for g in shown.geometry]
     return shown
 
 
@@ -163,8 +165,16 @@ def _estate_layer(view: OptionView, shown: gpd.GeoDataFrame) -> dict[str, Any]:
         tooltip = [("楼盘/小区 Estate", str(row.name)), ("居民 Residents", count(row.population)),
                    ("户数 Households", count(row.households)),
                    ("新社区 New community", str(row.district_name) if isinstance(row.district_name, str) else "—")]
+        if _approximate(row):  # an estate given as a point: its outline is derived, so drawn dashed
+            style["dashArray"] = "4 3"
+            tooltip.append(("范围 Outline", "推算（由点位生成）approximate, derived from a point"))
         features.append(_feature(feature_id, geometry, style, tooltip))
     return _collection(features)
+
+
+def _approximate(row) -> bool:
+    value = getattr(row, "approximate", False)
+    return isinstance(value, (bool, np.bool_)) and bool(value)
 
 
 def density_classes() -> list[dict[str, str]]:
@@ -188,7 +198,7 @@ def _density_colour(density_km2: float | None) -> str:
     return DENSITY_COLOURS[sum(density_km2 >= b for b in DENSITY_BREAKS)]
 
 
-def density_layer(view: OptionView, *, gaode: bool = False) -> dict[str, Any]:
+def density_layer(view: OptionView, *, gaode: LonLatTransform | None = None) -> dict[str, Any]:
     """The units of ``view`` coloured by residents per km². The area is measured on the projected
     geometry (``view.units`` is in the run's CRS), before the display copy is reprojected to WGS84.
     Each feature's properties carry ``density_km2`` (None when the unit has no area)."""
@@ -218,7 +228,7 @@ def density_layer(view: OptionView, *, gaode: bool = False) -> dict[str, Any]:
     return _collection(features)
 
 
-def _labels(view: OptionView, gaode: bool) -> list[dict[str, Any]]:
+def _labels(view: OptionView, gaode: LonLatTransform | None) -> list[dict[str, Any]]:
     points = gpd.GeoDataFrame(
         geometry=gpd.points_from_xy(view.communities["label_x"], view.communities["label_y"]),
         crs=view.communities.crs)
@@ -228,14 +238,14 @@ def _labels(view: OptionView, gaode: bool) -> list[dict[str, Any]]:
             for row, p in zip(view.communities.itertuples(index=False), shown.geometry) if not p.is_empty]
 
 
-def _boundary_layer(context: Context, gaode: bool) -> dict[str, Any]:
+def _boundary_layer(context: Context, gaode: LonLatTransform | None) -> dict[str, Any]:
     shown = _display_frame(context.boundary, gaode=gaode)
     style = {"color": colours.BOUNDARY, "weight": 3, "dashArray": "8 6", "fill": False, "interactive": False,
              "className": "rd-boundary"}
     return _collection(_feature(f"boundary-{i}", g, style, None) for i, g in enumerate(shown.geometry))
 
 
-def _road_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
+def _road_layer(context: Context, gaode: LonLatTransform | None) -> dict[str, Any] | None:
     roads = context.roads
     if roads is None or roads.empty:
         return None
@@ -253,7 +263,7 @@ def _road_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
     return _collection(features)
 
 
-def _road_label_items(context: Context, gaode: bool) -> list[dict[str, Any]]:
+def _road_label_items(context: Context, gaode: LonLatTransform | None) -> list[dict[str, Any]]:
     labels = road_labels(context.roads, shapely.union_all(np.asarray(list(context.boundary.geometry), dtype=object)))
     if not labels:
         return []
@@ -263,7 +273,7 @@ def _road_label_items(context: Context, gaode: bool) -> list[dict[str, Any]]:
             for label, p in zip(labels, shown.geometry)]
 
 
-def _facility_layer(context: Context, gaode: bool) -> dict[str, Any] | None:
+def _facility_layer(context: Context, gaode: LonLatTransform | None) -> dict[str, Any] | None:
     facilities = context.facilities
     if facilities is None or facilities.empty:
         return None
@@ -298,6 +308,8 @@ def _panel(views: Sequence[OptionView], context: Context, basemap: str | None) -
             "totals_match": kept.match is not False, "totals_text": kept.text,
         })
     notes = ["离线地图：无需联网即可打开 Works offline, no network needed."]
+    if any(_approximate(row) for view in views for row in view.estates.itertuples(index=False)):
+        notes.append("虚线楼盘的范围由点位推算，仅为近似。Dashed estates: outlines derived from points (approximate).")
     if basemap == "gaode":
         notes.append("为配合高德底图，显示坐标已转换为 GCJ-02（仅用于显示；导出文件仍为原坐标系）。"
                      "Shown in GCJ-02 to match Gaode tiles; exported files are not shifted.")
@@ -323,11 +335,18 @@ def _stable_ids(root: Element) -> None:
         stack.extend(children)
 
 
+def _gaode_shift(context: Context) -> LonLatTransform:
+    if context.display_shift is None:
+        raise OutputError("basemap 'gaode' needs Context.display_shift (the WGS84 -> GCJ-02 transform): "
+                          "Gaode tiles are in GCJ-02 and the layers would sit ~600 m off")
+    return context.display_shift
+
+
 def build_map(views: Sequence[OptionView], context: Context, *, basemap: str | None = None,
               tianditu_key: str | None = None) -> folium.Map:
     """The folium map (not yet rendered); ``render_map`` gives the HTML text."""
     tiles = tile_sources(basemap, tianditu_key=tianditu_key)
-    gaode = basemap == "gaode"
+    gaode = _gaode_shift(context) if basemap == "gaode" else None
     shown_boundary = _display_frame(context.boundary, gaode=gaode)
     west, south, east, north = shown_boundary.total_bounds
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=14,

@@ -235,8 +235,8 @@ def _add_layer_options(parser: argparse.ArgumentParser) -> None:
     layers = parser.add_argument_group("layers")
     layers.add_argument("--scenario", help="a scenario TOML with inputs and settings (flags override it)")
     layers.add_argument("--communities", help="community boundaries (field: name)")
-    layers.add_argument("--estates", help="residential estate polygons (fields: name; optional households, "
-                                          "population, group)")
+    layers.add_argument("--estates", help="residential estate polygons, or points whose areas are derived "
+                                          "(fields: name; optional households, population, group)")
     layers.add_argument("--population", help="population points (fields: population, households)")
     layers.add_argument("--roads", help="roads and rivers as lines (fields: name; optional kind road|river)")
     layers.add_argument("--facilities", help="service facilities (fields: name; optional area_m2)")

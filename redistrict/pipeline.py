@@ -307,6 +307,7 @@ def _context(layers: boundaries.Layers, units: boundaries.Units, graph: nx.Graph
         size_rule=_size_rule(config, profile),
         report_date=config.date,
         population_kind=layers.sources.get("population", {}).get("population_kind"),
+        display_shift=boundaries.wgs84_to_gcj02,  # maps has no datum formula of its own
     )
 
 

@@ -165,7 +165,7 @@ def test_undeclared_gcj02_points_are_detected_by_inspect(frames):
                          population=shift_lonlat(frames["population"], wgs84_to_gcj02))
     report = inspect_layers(layers)
     offset = [p for p in report.errors if "look offset" in p.message]
-    assert offset and "GCJ-02" in offset[0].message and "datum={'population': 'gcj02'}" in offset[0].hint
+    assert offset and "GCJ-02" in offset[0].message and "--datum population=gcj02" in offset[0].hint
 
 
 def test_datum_option_on_a_projected_layer_is_an_error(frames):
@@ -188,3 +188,26 @@ def test_wrong_prj_is_named_with_a_hint_and_a_stated_crs_overrides_it(frames):
                          source_crs={"estates": "EPSG:4547"})
     assert layers.estates.area.tolist() == [25600.0, 25600.0]
     assert any("stated as EPSG:4547" in note and "over the file's EPSG:4326" in note for note in layers.notes)
+
+
+@pytest.mark.parametrize("code, label", [(32650, "UTM zone 50N, Dongguan lies just west of it"),
+                                         (4546, "CGCS2000 GK zone 37 (CM 111°E), used 1.25° east of its edge")])
+def test_a_declared_crs_is_honoured_just_outside_its_area_of_use(frames, code, label):
+    moved = {role: frame.to_crs(code) for role, frame in frames.items()}
+    layers = load_layers(**moved)
+    warned = [p for p in layers.problems if "nominal area of use" in p.message]
+    assert {p.layer for p in warned} == set(frames), label
+    assert all(p.severity == "warning" and f"EPSG:{code}" in p.message for p in warned)
+    # the geometry is the same place: areas kept to the projections' scale error
+    assert layers.estates.area.sum() == pytest.approx(2 * 25600.0, rel=0.01)
+    assert inspect_layers(layers).ok
+
+
+def test_coordinates_the_declared_crs_cannot_hold_are_still_refused(frames):
+    degrees_as_metres = frames["estates"].to_crs(4326).set_crs(4547, allow_override=True)
+    with pytest.raises(InputError, match=r"estates.*outside the area of EPSG:4547"):
+        load_layers(communities=frames["communities"], estates=degrees_as_metres, population=frames["population"])
+    beyond_the_pole = frames["estates"].to_crs(4326)
+    beyond_the_pole["geometry"] = beyond_the_pole.translate(yoff=80.0)
+    with pytest.raises(InputError, match=r"estates.*outside the area of EPSG:4326"):
+        load_layers(communities=frames["communities"], estates=beyond_the_pole, population=frames["population"])

@@ -73,3 +73,21 @@ def test_datum_names_are_normalised_and_unknown_ones_named():
     assert (float(lon), float(lat)) == (113.7, 23.0)
     with pytest.raises(ValueError, match="unknown datum 'xian80'"):
         normalise_datum("xian80")
+
+
+# (WGS84 lon, lat) -> (GCJ-02 lon, lat), published with the algorithm's implementations
+REFERENCE_CITIES = [
+    ((121.5272106, 31.1774276), (121.531541859215, 31.17530398364597)),    # Shanghai
+    ((113.912316, 22.543847), (113.9171764808363, 22.540796131694766)),    # Shenzhen
+    ((116.377817, 39.911954), (116.38404722455657, 39.91334545536069)),    # Beijing
+]
+
+
+def test_reference_cities_as_arrays_and_dongguan_offset_about_600_m():
+    lons = np.array([p[0][0] for p in REFERENCE_CITIES])
+    lats = np.array([p[0][1] for p in REFERENCE_CITIES])
+    out_lon, out_lat = wgs84_to_gcj02(lons, lats)
+    assert np.allclose(out_lon, [p[1][0] for p in REFERENCE_CITIES], atol=1e-9)
+    assert np.allclose(out_lat, [p[1][1] for p in REFERENCE_CITIES], atol=1e-9)
+    glon, glat = wgs84_to_gcj02(113.75, 23.02)
+    assert 400 < metres(113.75, 23.02, float(glon), float(glat)) < 800

@@ -142,15 +142,26 @@ def _centre(page: str) -> tuple[float, float]:
     return float(lat), float(lon)
 
 
-def test_gaode_shifts_the_display_copy_only(tmp_path):
-    plain_lat, plain_lon = _centre(render())
-    shifted_lat, shifted_lon = _centre(render(basemap="gaode"))
-    assert 0.003 < shifted_lon - plain_lon < 0.007  # about 500 m east in Dongguan
-    assert abs(shifted_lat - plain_lat) < 0.005
-    fx.write(tmp_path, basemap="gaode")
+def _east_500_m(lon, lat):
+    """A stand-in display shift (the real GCJ-02 one is boundaries.datum's, passed in by redistrict)."""
+    return lon + 0.005, lat
+
+
+def test_gaode_shifts_the_display_copy_only_by_the_transform_passed_in(tmp_path):
+    ctx = maps.Context(**{**fx.context().__dict__, "display_shift": _east_500_m})
+    plain_lat, plain_lon = _centre(render(ctx=ctx))
+    shifted_lat, shifted_lon = _centre(render(ctx=ctx, basemap="gaode"))
+    assert shifted_lon - plain_lon == pytest.approx(0.005, abs=1e-5)
+    assert shifted_lat == pytest.approx(plain_lat, abs=1e-6)
+    fx.write(tmp_path, ctx=ctx, basemap="gaode")
     geojson = (tmp_path / "plan.geojson").read_text(encoding="utf-8")
-    fx.write(tmp_path / "plain")
+    fx.write(tmp_path / "plain", ctx=ctx)
     assert geojson == (tmp_path / "plain" / "plan.geojson").read_text(encoding="utf-8")
+
+
+def test_gaode_without_a_transform_is_refused():
+    with pytest.raises(maps.OutputError, match="display_shift"):
+        render(basemap="gaode")
 
 
 def test_roads_far_away_are_left_out():
