@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.graphs import UnionFind, connected, reach
 from solver.objective import centres_of, evaluate, imbalance
 from solver.problem import Problem, same_partition
 
@@ -61,22 +62,7 @@ def is_feasible(problem: Problem, assignment: np.ndarray, k: int, require_facili
     if any(len(set(assignment[list(members)].tolist())) > 1 for members in problem.links):
         return False
     return violation(problem, assignment, k, require_facility) == (0.0, 0, 0) and all(
-        _connected(problem, np.flatnonzero(assignment == d)) for d in range(k))
-
-
-def _connected(problem: Problem, atoms: np.ndarray) -> bool:
-    if len(atoms) == 0:
-        return False
-    inside = set(atoms.tolist())
-    seen = {int(atoms[0])}
-    stack = [int(atoms[0])]
-    while stack:
-        a = stack.pop()
-        for b in problem.atom_neighbours[a]:
-            if b in inside and b not in seen:
-                seen.add(b)
-                stack.append(b)
-    return len(seen) == len(inside)
+        connected(problem.atom_neighbours, np.flatnonzero(assignment == d).tolist()) for d in range(k))
 
 
 # ---------------------------------------------------------------- constructions
@@ -171,19 +157,12 @@ def _cut_off(problem: Problem, atoms: list[int], r: int, low: float, high: float
         # Random spanning tree: Kruskal on random edge weights.
         edges = [(a, b) for a in atoms for b in problem.atom_neighbours[a] if b > a and b in inside]
         rng.shuffle(edges)
-        parent = {a: a for a in atoms}
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
+        forest = UnionFind()
+        for a in atoms:
+            forest.add(a)
         tree: dict[int, list[int]] = {a: [] for a in atoms}
         for a, b in edges:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[ra] = rb
+            if forest.union(b, a):
                 tree[a].append(b)
                 tree[b].append(a)
         root = atoms[rng.randrange(len(atoms))]
@@ -293,25 +272,12 @@ class _State:
         touching = {b for a in block for b in self.p.atom_neighbours[a] if b in remaining}
         if len(touching) <= 1:
             return True
-        start = min(touching)
-        seen = {start}
-        stack = [start]
-        found = 1
-        while stack and found < len(touching):
-            a = stack.pop()
-            for b in self.p.atom_neighbours[a]:
-                if b in remaining and b not in seen:
-                    seen.add(b)
-                    stack.append(b)
-                    if b in touching:
-                        found += 1
-        return found == len(touching)
+        return touching <= reach(self.p.atom_neighbours, min(touching), inside=remaining, until=touching)
 
     def joins_connected(self, block: list[int], dst: int) -> bool:
         if len(block) == 1:
             return any(self.assign[b] == dst for b in self.p.atom_neighbours[block[0]])
-        atoms = self.members[dst] | set(block)
-        return _connected(self.p, np.fromiter(sorted(atoms), dtype=np.int64))
+        return connected(self.p.atom_neighbours, self.members[dst] | set(block))
 
     def move(self, block: list[int], src: int, dst: int) -> None:
         pop = float(self.p.atom_population[block].sum())
@@ -421,7 +387,7 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
                 if split is not None:
                     starts.append(split)
         for start in starts:
-            if not all(_connected(problem, np.flatnonzero(start == d)) for d in range(k)):
+            if not all(connected(problem.atom_neighbours, np.flatnonzero(start == d).tolist()) for d in range(k)):
                 continue
             plan = local_search(problem, start, k, objective, require_facility=require_facility, deadline=deadline)
             if not is_feasible(problem, plan, k, require_facility):

@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from enum import StrEnum
+from typing import Any, Mapping
 
-Status = Literal["optimal", "feasible", "infeasible", "no-solution"]
+
+class PlanStatus(StrEnum):
+    """A ``str`` enum: ``plan.status == "optimal"`` holds, and it prints and serialises as its value."""
+
+    OPTIMAL = "optimal"            # the bound proves it (relative gap within the solver tolerance)
+    FEASIBLE = "feasible"          # a verified plan; bound and gap say how far from optimal it may be
+    INFEASIBLE = "infeasible"      # proven: no plan exists under these rules
+    NO_SOLUTION = "no-solution"    # none found in time, none proven impossible
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,7 +27,7 @@ class Plan:
 
     assignment: Mapping[str, int]
     districts: int
-    status: Status
+    status: PlanStatus
     objective: float | None
     bound: float | None
     gap: float | None
@@ -32,13 +40,16 @@ class Plan:
     reasons: tuple[str, ...] = ()
     attempts: tuple[Mapping[str, Any], ...] = ()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", PlanStatus(self.status))
+
     def __repr__(self) -> str:
         gap = "" if self.gap is None else f", gap={self.gap:.2%}"
         return f"<Plan {self.status} [{self.districts} districts], {self.objective_name}={self.objective}{gap}>"
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "status": self.status,
+            "status": str(self.status),
             "districts": self.districts,
             "objective_name": self.objective_name,
             "objective": self.objective,
