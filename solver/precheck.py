@@ -6,6 +6,7 @@ import math
 import networkx as nx
 import numpy as np
 
+from solver.graphs import components
 from solver.problem import Problem, build_problem, check_spec, group_label, minimum_districts
 from solver.spec import Spec
 
@@ -20,17 +21,34 @@ def _ids(values: list[str], limit: int = 8) -> str:
     return shown + (f" … ({len(values)} in all)" if len(values) > limit else "")
 
 
+def parts_of(problem: Problem) -> list[list[int]]:
+    """The atoms of each connected part of the graph, ordered by their smallest atom. Every district lies
+    inside one part, so each part is districted on its own."""
+    return [sorted(part) for part in components(problem.atom_neighbours, range(problem.n_atoms))]
+
+
+def district_range(problem: Problem) -> tuple[int, int]:
+    """The fewest and most districts any plan can have, by arithmetic on each part of the graph: a part of
+    population P needs at least ceil(P / cap) districts and has room for at most floor(P / floor) (and at
+    most one per atom). The range is empty (low > high) when some part cannot be districted at all."""
+    low = high = 0
+    for atoms in parts_of(problem):
+        population = float(problem.atom_population[atoms].sum())
+        low += minimum_districts(population, problem.max_population)
+        most = len(atoms)
+        if problem.min_population > 0:
+            most = min(most, math.floor(population / problem.min_population + 1e-9))
+        high += most
+    return max(low, 1), high
+
+
 def candidate_districts(problem: Problem, spec: Spec) -> range:
     """The numbers of districts worth trying, before any solving."""
-    total, cap = problem.total_population, problem.max_population
     if spec.districts != "auto":
         return range(spec.districts, spec.districts + 1)
-    low = minimum_districts(total, cap)
-    high = problem.n_atoms
+    low, high = district_range(problem)
     if spec.max_districts is not None:
         high = min(high, spec.max_districts)
-    if problem.min_population > 0:
-        high = min(high, math.floor(total / problem.min_population + 1e-9))
     return range(low, max(low, high + 1)) if high >= low else range(low, low)
 
 
@@ -64,13 +82,9 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
                                f"{_ids([problem.unit_ids[i] for i in members], 4)}) has {population:,.0f} {attr} "
                                f"together, above the cap of {cap:,.0f}; it must stay whole")
 
-    components = sorted((sorted(str(u) for u in c) for c in nx.connected_components(graph)),
-                        key=lambda c: c[0])
-    if len(components) > 1:
-        parts = "; ".join(f"[{_ids(c, 5)}]" for c in components[:6])
-        reasons.append(f"the unit graph falls into {len(components)} separate parts, so no district can "
-                       f"reach across them: {parts}{' …' if len(components) > 6 else ''}; connect them "
-                       f"(e.g. with a bridge edge) or split each part on its own")
+    parts = parts_of(problem)
+    if len(parts) > 1:
+        reasons.extend(_part_reasons(problem, spec, parts))
 
     total = problem.total_population
     floor = problem.min_population
@@ -78,6 +92,14 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
     needed = minimum_districts(total, cap)
     if spec.districts != "auto":
         k = spec.districts
+        low, high = district_range(problem)
+        if len(parts) > 1 and k < low and k * cap >= total - 1e-9:
+            reasons.append(f"{k} districts are asked for, but the graph's {len(parts)} separate parts need "
+                           f"at least {low} (each part has its own districts; no district reaches across)")
+        if len(parts) > 1 and low <= high < k and k <= problem.n_atoms and k * floor <= total + 1e-9:
+            reasons.append(f"{k} districts are asked for, but the graph's {len(parts)} separate parts have "
+                           f"room for at most {high} (one per unit, and under the floor of {floor:,.0f} at most "
+                           "population / floor in each part)")
         if k > problem.n_atoms:
             reasons.append(f"{k} districts are asked for, but there are only {problem.n_atoms} units "
                            f"(counting each keep-together group once)")
@@ -88,9 +110,11 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
             reasons.append(f"{k} districts of at least {floor:,.0f} need {k * floor:,.0f} {attr}, "
                            f"but there are only {total:,.0f}")
     elif len(k_range) == 0:
-        limits = [f"the cap needs at least {needed} districts"]
+        low, high = district_range(problem)
+        limits = [f"the cap needs at least {low} districts"]
         if floor > 0:
-            limits.append(f"the floor of {floor:,.0f} allows at most {math.floor(total / floor + 1e-9)}")
+            limits.append(f"the floor of {floor:,.0f} allows at most {math.floor(total / floor + 1e-9)}"
+                          + ("" if len(parts) == 1 else f" ({high} counted part by part)"))
         if spec.max_districts is not None:
             limits.append(f"max_districts is {spec.max_districts}")
         limits.append(f"there are {problem.n_atoms} units (counting each keep-together group once)")
@@ -102,4 +126,27 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
         if sites < k_needed:
             reasons.append(f"every district needs a service facility, but only {sites} unit(s) hold one "
                            f"and at least {k_needed} districts are needed")
+    return reasons
+
+
+def _part_reasons(problem: Problem, spec: Spec, parts: list[list[int]]) -> list[str]:
+    """Why a graph in several parts cannot be districted: a part too small for any district, or a
+    keep-together group spread over two parts (its district would have to reach across)."""
+    reasons = []
+    part_of = np.empty(problem.n_atoms, dtype=np.int64)
+    for index, atoms in enumerate(parts):
+        part_of[atoms] = index
+    attr, floor = spec.population_attr, problem.min_population
+    for atoms in parts:
+        population = float(problem.atom_population[atoms].sum())
+        if floor > 0 and population < floor - 1e-9:
+            units = sorted(problem.unit_ids[u] for a in atoms for u in problem.atom_units[a])
+            reasons.append(f"the unit graph falls into {len(parts)} separate parts and the part [{_ids(units, 5)}] "
+                           f"has {population:,.0f} {attr}, below the floor of {floor:,.0f}, with no neighbour "
+                           "to join; connect it (e.g. with a bridge edge) or lower the floor")
+    for members in problem.links:
+        if len({int(part_of[a]) for a in members}) > 1:
+            units = sorted(problem.unit_ids[u] for a in members for u in problem.atom_units[a])
+            reasons.append(f"a keep-together group ({_ids(units, 4)}) lies in separate parts of the unit graph, "
+                           "so no contiguous district can hold it whole; connect the parts or split the group")
     return reasons

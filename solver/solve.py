@@ -29,8 +29,8 @@ from solver.objective import evaluate
 from solver.one_k import solve_k
 from solver.outcome import Outcome
 from solver.plan import Plan, PlanStatus
-from solver.precheck import candidate_districts, precheck
-from solver.problem import Problem, build_problem, check_spec, minimum_districts
+from solver.precheck import candidate_districts, district_range, precheck
+from solver.problem import Problem, build_problem, check_spec
 from solver.spec import Spec
 from solver.tuning import DEFAULT_TUNING, Tuning
 
@@ -63,7 +63,7 @@ def solve(graph: nx.Graph, spec: Spec, *, tuning: Tuning = DEFAULT_TUNING) -> Pl
         "solving %d units (%d atoms, %d atom edges), total %.0f %s, cap %.0f", problem.n_units, problem.n_atoms,
         len(problem.edge_u), problem.total_population, spec.population_attr, problem.max_population)
     k_values = list(candidate_districts(problem, spec))
-    arithmetic_minimum = minimum_districts(problem.total_population, problem.max_population)
+    arithmetic_minimum = district_range(problem)[0]
     attempts: list[Attempt] = []
     smaller_all_proven = True
     infeasible_ks: list[int] = []
