@@ -357,11 +357,12 @@ def _better(a: Candidate, b: Candidate) -> bool:
 
 
 def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility: bool, seed: int,
-                   deadline: float, restarts: int | None = None) -> Candidate | None:
+                   deadline: float, restarts: int | None = None, first: bool = False) -> Candidate | None:
     """The best feasible plan over a fixed number of seeded restarts (None when none was feasible).
 
     The number of restarts is fixed by the size, not by the clock, so the answer is deterministic; the
-    deadline only stops the search early when the caller's time is up.
+    deadline only stops the search early when the caller's time is up. ``first``: return the first
+    feasible plan (a quick "is there one?" for ``--districts auto``).
     """
     m = problem.n_atoms
     if k > m:
@@ -371,8 +372,8 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
     best: Candidate | None = None
     started = time.monotonic()
     for r in range(restarts):
-        if time.monotonic() > deadline and best is not None:
-            break
+        if time.monotonic() > deadline:
+            break  # with or without a plan: the caller's time is up
         rng = random.Random(seed * 1_000_003 + r * 7919 + k)
         starts: list[np.ndarray] = []
         if k == 1:
@@ -387,6 +388,8 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
                 if split is not None:
                     starts.append(split)
         for start in starts:
+            if best is None and time.monotonic() > deadline:
+                break
             if not all(connected(problem.atom_neighbours, np.flatnonzero(start == d).tolist()) for d in range(k)):
                 continue
             plan = local_search(problem, start, k, objective, require_facility=require_facility, deadline=deadline)
@@ -396,6 +399,8 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
             candidate = Candidate(plan, value, imbalance(problem, plan, k), tuple(centres))
             if best is None or _better(candidate, best):
                 best = candidate
+            if first:
+                return best
     log.debug("heuristic k=%d: %s in %.2f s", k, None if best is None else f"{best.objective:.6g}",
               time.monotonic() - started)
     return best

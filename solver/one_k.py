@@ -19,7 +19,7 @@ from solver.attempts import Attempt, Stage, Verdict
 from solver.errors import SolverError
 from solver.exhaustive import exhaustive_search
 from solver.hess_strategy import run_hess
-from solver.heuristic import heuristic_plan
+from solver.heuristic import Candidate, heuristic_plan
 from solver.label_strategy import label_too_large, optimise_edges, run_label
 from solver.outcome import Outcome, candidate_of
 from solver.problem import Problem
@@ -27,18 +27,28 @@ from solver.spec import Spec
 from solver.tuning import Tuning
 
 
-def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool, tuning: Tuning) -> Outcome:
-    """The best plan for k districts by ``deadline``, its bound, or a proof that none exists."""
+def quick_plan(problem: Problem, spec: Spec, k: int, *, deadline: float) -> Outcome:
+    """The heuristic's first plan for k districts, if it finds one by ``deadline`` (proves nothing)."""
     outcome = Outcome(k=k)
     if k == 1:
         return _single_district(problem, spec, outcome)
-    started = time.monotonic()
-    best = heuristic_plan(problem, k, spec.objective, require_facility=spec.require_facility, seed=spec.seed,
-                          deadline=deadline)
-    outcome.record(Attempt(districts=k, stage=Stage.HEURISTIC, status=Verdict.FEASIBLE if best else Verdict.NONE,
-                           objective=None if best is None else best.objective, time_s=time.monotonic() - started))
-    outcome.offer(best)
-    if best is None and problem.n_atoms <= tuning.exhaustive_max_atoms and not problem.distinct_from:
+    _heuristic(problem, spec, outcome, deadline=deadline, first=True)
+    return outcome
+
+
+def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool, tuning: Tuning,
+            start: Candidate | None = None, heuristic: bool = True) -> Outcome:
+    """The best plan for k districts by ``deadline``, its bound, or a proof that none exists. ``start``: a
+    plan for k already in hand (the heuristic is skipped); ``heuristic`` False: skip the heuristic (it
+    already ran to the end without a plan)."""
+    outcome = Outcome(k=k)
+    if k == 1:
+        return _single_district(problem, spec, outcome)
+    if start is not None:
+        outcome.offer(start)
+    elif heuristic:
+        _heuristic(problem, spec, outcome, deadline=deadline)
+    if outcome.candidate is None and problem.n_atoms <= tuning.exhaustive_max_atoms and not problem.distinct_from:
         now = time.monotonic()
         _search_whole_districts(problem, spec, outcome, deadline=now + tuning.exhaustive_share * (deadline - now))
         if outcome.proven_infeasible:
@@ -58,6 +68,17 @@ def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool
     else:
         optimise_edges(problem, spec, outcome, deadline=budget_end, tuning=tuning)
     return outcome
+
+
+def _heuristic(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, first: bool = False) -> None:
+    started = time.monotonic()
+    best = heuristic_plan(problem, outcome.k, spec.objective, require_facility=spec.require_facility,
+                          seed=spec.seed, deadline=deadline, first=first)
+    outcome.record(Attempt(districts=outcome.k, stage=Stage.HEURISTIC,
+                           status=Verdict.FEASIBLE if best else Verdict.NONE,
+                           objective=None if best is None else best.objective, time_s=time.monotonic() - started,
+                           detail="first plan" if first else None))
+    outcome.offer(best)
 
 
 def _search_whole_districts(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float) -> None:

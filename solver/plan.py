@@ -22,7 +22,8 @@ class Plan:
     ``status`` is ``optimal`` only when the solver proved a zero gap; ``feasible`` carries the best
     bound and the relative gap; ``infeasible`` and ``no-solution`` carry ``reasons`` and an empty
     assignment. ``minimum_proven`` says whether fewer districts were proven impossible (or are
-    impossible by arithmetic: ceil(total / cap)).
+    impossible by arithmetic: ceil(total / cap), counted part by part on a graph in separate parts);
+    ``k_proven_infeasible`` and ``k_undecided`` list the smaller numbers of districts by verdict.
     """
 
     assignment: Mapping[str, int]
@@ -39,6 +40,10 @@ class Plan:
     minimum_proven: bool = False
     reasons: tuple[str, ...] = ()
     attempts: tuple[Mapping[str, Any], ...] = ()
+    # ``districts="auto"``: the numbers of districts below ``districts`` (from ceil(total / cap) up) that
+    # were proven impossible, and those the time did not decide (with no plan: every k tried).
+    k_proven_infeasible: tuple[int, ...] = ()
+    k_undecided: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", PlanStatus(self.status))
@@ -59,6 +64,8 @@ class Plan:
             "backend": self.backend,
             "solver_version": self.solver_version,
             "minimum_proven": self.minimum_proven,
+            "k_proven_infeasible": list(self.k_proven_infeasible),
+            "k_undecided": list(self.k_undecided),
             "reasons": list(self.reasons),
             "centres": {str(k): v for k, v in sorted(self.centres.items())},
             "attempts": [dict(a) for a in self.attempts],

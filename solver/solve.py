@@ -9,8 +9,10 @@ one found; it is ``optimal`` only when the proven bound meets it (relative gap â
 
 ``Spec.first_plan``: the first plan that meets every rule ends the search; it is ``feasible`` with no bound.
 
-In ``auto`` mode the first k with a plan wins; ``minimum_proven`` holds when k = ceil(total / cap) or
-every smaller k was proven infeasible (by the exhaustive search or a model). ``time_limit_s`` is
+In ``auto`` mode (``solver.k_search``) a plan is first secured at some k, then smaller k are decided
+and the chosen plan improved; ``minimum_proven`` holds when k = ceil(total / cap) (counted part by part)
+or every smaller k was proven infeasible (by the exhaustive search or a model), and
+``k_proven_infeasible`` / ``k_undecided`` say which smaller k are which. ``time_limit_s`` is
 wall-clock for the whole call. Every knob of the search is in ``solver.tuning.Tuning`` (passed in).
 Districts are numbered 1..k in the order of their smallest unit id. Runs that finish before the time
 limit are deterministic (seeded heuristic, single-threaded HiGHS with a fixed seed); a run cut short by
@@ -26,7 +28,7 @@ import networkx as nx
 
 from solver.attempts import Attempt
 from solver.objective import evaluate
-from solver.one_k import solve_k
+from solver.k_search import search_k
 from solver.outcome import Outcome
 from solver.plan import Plan, PlanStatus
 from solver.precheck import candidate_districts, district_range, precheck
@@ -63,43 +65,35 @@ def solve(graph: nx.Graph, spec: Spec, *, tuning: Tuning = DEFAULT_TUNING) -> Pl
         "solving %d units (%d atoms, %d atom edges), total %.0f %s, cap %.0f", problem.n_units, problem.n_atoms,
         len(problem.edge_u), problem.total_population, spec.population_attr, problem.max_population)
     k_values = list(candidate_districts(problem, spec))
-    arithmetic_minimum = district_range(problem)[0]
-    attempts: list[Attempt] = []
-    smaller_all_proven = True
-    infeasible_ks: list[int] = []
-    for position, k in enumerate(k_values):
-        if time.monotonic() >= deadline and position > 0:
-            break
-        last = position == len(k_values) - 1
-        outcome = solve_k(problem, spec, k, deadline=deadline, last=last, tuning=tuning)
-        attempts.extend(outcome.attempts)
-        if outcome.candidate is not None:
-            return _plan(problem, spec, outcome, clock=clock, version=version, attempts=attempts, tuning=tuning,
-                         minimum_proven=(k == arithmetic_minimum) or (smaller_all_proven and spec.districts == "auto"))
-        if outcome.proven_infeasible:
-            infeasible_ks.append(k)
-        else:
-            smaller_all_proven = False
-    runtime = time.monotonic() - clock
-    proven = bool(k_values) and len(infeasible_ks) == len(k_values)
-    if proven:
-        ks = ", ".join(str(k) for k in infeasible_ks)
-        why = [f"no contiguous plan exists with {ks} district(s) under these rules (proven by the model)"]
+    search = search_k(problem, spec, k_values, deadline=deadline, tuning=tuning)
+    proven, undecided = sorted(search.proven_infeasible), sorted(search.undecided)
+    if search.chosen is not None:
+        k = search.chosen.k
+        fewest = district_range(problem)[0]
+        minimum_proven = k == fewest or (spec.districts == "auto" and set(range(fewest, k)) <= set(proven))
+        return _plan(problem, spec, search.chosen, clock=clock, version=version, attempts=search.attempts,
+                     tuning=tuning, minimum_proven=minimum_proven, k_proven_infeasible=tuple(proven),
+                     k_undecided=tuple(undecided))
+    if k_values and set(proven) == set(k_values):
+        why = [f"no contiguous plan exists with {', '.join(map(str, proven))} district(s) under these rules "
+               "(proven by the model)"]
         status = PlanStatus.INFEASIBLE
     else:
-        tried = [a["districts"] for a in attempts]
+        tried = sorted({a.districts for a in search.attempts})
         why = [f"no plan found within {spec.time_limit_s:g} s (tried k = "
-               f"{', '.join(str(k) for k in sorted(set(tried))) or 'none'}); none was proven impossible"
-               + ("" if not infeasible_ks else f" except k = {', '.join(map(str, infeasible_ks))}")
+               f"{', '.join(map(str, tried)) or 'none'}); none was proven impossible"
+               + ("" if not proven else f" except k = {', '.join(map(str, proven))}")
                + "; give more time or relax the rules"]
         status = PlanStatus.NO_SOLUTION
-    return Plan(assignment={}, districts=0, status=status, objective=None, bound=None, gap=None, runtime_s=runtime,
-                backend=spec.backend, solver_version=version, objective_name=spec.objective, reasons=tuple(why),
-                attempts=tuple(attempts))
+    return Plan(assignment={}, districts=0, status=status, objective=None, bound=None, gap=None,
+                runtime_s=time.monotonic() - clock, backend=spec.backend, solver_version=version,
+                objective_name=spec.objective, reasons=tuple(why), attempts=tuple(search.attempts),
+                k_proven_infeasible=tuple(proven), k_undecided=tuple(undecided))
 
 
 def _plan(problem: Problem, spec: Spec, outcome: Outcome, *, clock: float, version: str, attempts: list[Attempt],
-          tuning: Tuning, minimum_proven: bool) -> Plan:
+          tuning: Tuning, minimum_proven: bool, k_proven_infeasible: tuple[int, ...],
+          k_undecided: tuple[int, ...]) -> Plan:
     k, candidate = outcome.k, outcome.candidate
     unit_district = candidate.assignment[problem.unit_atom]
     # Number districts 1..k by their smallest unit id (unit ids are sorted, so by first index).
@@ -122,7 +116,8 @@ def _plan(problem: Problem, spec: Spec, outcome: Outcome, *, clock: float, versi
         runtime_s=time.monotonic() - clock, backend=spec.backend, solver_version=version,
         objective_name=spec.objective,
         centres={order[d]: problem.unit_ids[c] for d, c in enumerate(centres)},
-        minimum_proven=minimum_proven, attempts=tuple(attempts),
+        minimum_proven=minimum_proven, attempts=tuple(attempts), k_proven_infeasible=k_proven_infeasible,
+        k_undecided=k_undecided,
     )
 
 

@@ -63,6 +63,16 @@ class Tuning:
     ordering_max_s: float = 5.0
 
     # --- shares of the time left --------------------------------------------------------------------
+    #: ``districts="auto"``: the heuristic looks for a first plan at k = low, low + 1, … within this share of
+    #: the budget; then each smaller k than the plan's gets ``decide_share`` of the time left to be decided
+    #: (the rest improves the plan). A busy machine must still get a plan (issue 13: 7 of 12 runs ended
+    #: with none when k = low took the whole budget).
+    secure_share: float = 0.25
+    decide_share: float = 0.5
+    #: The generous k tried to secure a plan: the fewest k whose average district holds at most this share
+    #: of the cap (at 0.9, 800 units, k = 61–63 for a tight low of 55–57: a first plan in 1.4–2.4 s, where
+    #: k = low + 1 took 12 s without one).
+    generous_fill: float = 0.9
     exhaustive_share: float = 0.3
     lagrangian_share: float = 0.3
     polish_share: float = 1 / 3
