@@ -48,6 +48,9 @@ def run_hess(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
             return
         hess_rounds(problem, spec, outcome, deadline=deadline, columns=None, exact_below=None)
         return
+    if m * n > tuning.max_dense_pairs:
+        _bound_only(problem, outcome, deadline=deadline)
+        return
     clock = time.monotonic()
     cost = cost_matrix(problem)
     upper = outcome.candidate.objective - constant
@@ -91,6 +94,22 @@ def run_hess(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
                       deadline=deadline, tuning=tuning)
     hess_rounds(problem, spec, outcome, deadline=deadline, columns=np.nonzero(keep), exact_below=upper + constant,
                 options=tuning.exact_highs_options if close else None, separators=close, pool=pool)
+
+
+def _bound_only(problem: Problem, outcome: Outcome, *, deadline: float) -> None:
+    """Too many (atom, centre) pairs for any matrix or model: the rest of the time computes the Lagrangian
+    bound block by block (no atoms × units array), so the plan states a valid gap."""
+    k, constant = outcome.k, float(problem.atom_inertia.sum())
+    clock = time.monotonic()
+    log.info("k=%d: %d × %d pairs, too many to hold: Lagrangian bound only, until the deadline", k,
+             problem.n_atoms, problem.n_units)
+    lag = lagrangian(problem, k, upper_bound=outcome.candidate.objective - constant, deadline=deadline - 0.2,
+                     fixing=False, progress_s=10.0)
+    outcome.raise_bound(lag.bound + constant)
+    outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.BOUND, bound=lag.bound + constant,
+                           time_s=time.monotonic() - clock,
+                           detail="bound only: too many pairs for reduced-cost fixing and the exact model",
+                           figures={"iterations": lag.iterations, "pairs": problem.n_atoms * problem.n_units}))
 
 
 def _polish(problem: Problem, spec: Spec, outcome: Outcome, keep: np.ndarray, pool: set, *, deadline: float,

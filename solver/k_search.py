@@ -4,10 +4,10 @@ A given k is solved with the whole budget. ``districts="auto"`` asks for the few
 must answer even when deciding the fewest k is hard (a tight cap: k = ceil(total / cap) may take longer
 than the budget to decide, while a larger k is easy). So it runs in three steps:
 
-1. **secure**: the heuristic, stopping at its first plan, tries k = low (briefly), then a generous k
-   (average district at most ``Tuning.generous_fill`` of the cap) and up, within ``Tuning.secure_share`` of
-   the budget, until one k has a verified plan;
-2. **decide**: the k below it, downwards, each within ``Tuning.decide_share`` of the time left, only
+1. **secure**: the heuristic, stopping at its first plan, tries k = low (within ``Tuning.secure_share``
+   of the budget), then a generous k (average district at most ``Tuning.generous_fill`` of the cap) and
+   up, until one k has a verified plan;
+2. **decide**: the k below it, downwards, all within ``Tuning.decide_share`` of the time left, only
    for existence (heuristic, exhaustive search, the labelling model with a zero objective): a plan makes k
    the new answer; the first k without one ends the descent, proven impossible or undecided (the k
    below are then proven too when fewer districts can never help, else undecided);
@@ -55,12 +55,13 @@ def search_k(problem: Problem, spec: Spec, k_values: list[int], *, deadline: flo
     chosen = secured
     existence = replace(spec, first_plan=True)
     below = [k for k in reversed(k_values) if k < secured.k and k not in search.proven_infeasible]
+    now = time.monotonic()
+    decide_end = now + tuning.decide_share * (deadline - now)
     for position, k in enumerate(below):
-        now = time.monotonic()
         outcome = Outcome(k=k)
-        if deadline - now > 0.05:
-            outcome = solve_k(problem, existence, k, deadline=now + tuning.decide_share * (deadline - now),
-                              last=True, tuning=tuning, heuristic=k not in exhausted)
+        if decide_end - time.monotonic() > 0.05:
+            outcome = solve_k(problem, existence, k, deadline=decide_end, last=True, tuning=tuning,
+                              heuristic=k not in exhausted)
             search.attempts.extend(outcome.attempts)
         if outcome.candidate is not None:
             chosen = outcome
@@ -86,21 +87,19 @@ def _monotone(problem: Problem, spec: Spec) -> bool:
 
 def _secure(problem: Problem, spec: Spec, k_values: list[int], *, deadline: float, tuning: Tuning,
             search: Search) -> tuple[Outcome | None, set[int]]:
-    """The first k with a heuristic plan, and the k whose heuristic ran all its restarts without one."""
-    clock = time.monotonic()
-    secure_end = clock + tuning.secure_share * (deadline - clock)
-    exhausted: set[int] = set()
+    """The first k with a heuristic plan, and the k whose heuristic ran all its restarts without one.
+
+    k = low gets ``Tuning.secure_share`` of the time (when it is easy the first plan comes at once), then
+    the generous k and up each get all the time left: the heuristic returns at its first plan, so an easy
+    k costs little, and a k where it finds none ends when its restarts do."""
     generous = math.ceil(problem.total_population / (tuning.generous_fill * problem.max_population) - 1e-9)
     low = k_values[0]
-    order = [low] + [k for k in k_values if k >= max(generous, low + 1)]
-    for position, k in enumerate(order):
+    exhausted: set[int] = set()
+    for position, k in enumerate([low] + [k for k in k_values if k >= max(generous, low + 1)]):
         now = time.monotonic()
-        if now >= secure_end:
+        if now >= deadline:
             break
-        # k = low briefly (when it is easy, the first plan comes at once), the generous k and up with half
-        # of the time left each.
-        share = 0.25 if position == 0 else 1.0 if position == len(order) - 1 else 0.5
-        slice_end = now + share * (secure_end - now)
+        slice_end = now + tuning.secure_share * (deadline - now) if position == 0 else deadline
         outcome = quick_plan(problem, spec, k, deadline=slice_end)
         search.attempts.extend(outcome.attempts)
         if outcome.candidate is not None:
@@ -109,6 +108,8 @@ def _secure(problem: Problem, spec: Spec, k_values: list[int], *, deadline: floa
             search.proven_infeasible.append(k)
         elif time.monotonic() < slice_end:
             exhausted.add(k)
+        elif position > 0:
+            break  # out of time, not of restarts: the whole search takes what is left
     return None, exhausted
 
 

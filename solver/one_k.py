@@ -47,7 +47,7 @@ def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool
     if start is not None:
         outcome.offer(start)
     elif heuristic:
-        _heuristic(problem, spec, outcome, deadline=deadline)
+        _heuristic(problem, spec, outcome, deadline=deadline, first=spec.first_plan)
     if outcome.candidate is None and problem.n_atoms <= tuning.exhaustive_max_atoms and not problem.distinct_from:
         now = time.monotonic()
         _search_whole_districts(problem, spec, outcome, deadline=now + tuning.exhaustive_share * (deadline - now))

@@ -44,6 +44,10 @@ class Tuning:
     #: seed 12, at 4 %: its root LP did not finish in 3.8 s), and on grids started from a poor warm start
     #: HiGHS's own heuristics are worth more.
     probe_max_gap: float = 0.025
+    #: Above this many (atom, centre) pairs no atoms × units array is built (8 bytes a cell, several arrays
+    #: at once): the Lagrangian bound is computed block by block and nothing is fixed (20,000 units held
+    #: 3.2 GB for one such matrix, and ended in MemoryError at 6.8 GB).
+    max_dense_pairs: int = 25_000_000
     #: The labelling model has about 4·atoms·k + edges·k columns and 3·atoms·k + 2·edges·k rows.
     max_label_rows: int = 400_000
 
@@ -63,11 +67,11 @@ class Tuning:
     ordering_max_s: float = 5.0
 
     # --- shares of the time left --------------------------------------------------------------------
-    #: ``districts="auto"``: the heuristic looks for a first plan at k = low, low + 1, … within this share of
-    #: the budget; then each smaller k than the plan's gets ``decide_share`` of the time left to be decided
-    #: (the rest improves the plan). A busy machine must still get a plan (issue 13: 7 of 12 runs ended
+    #: ``districts="auto"``: the heuristic looks for a first plan at k = low within this share of the budget
+    #: (then at a generous k, ``generous_fill``); the smaller k than the plan's get ``decide_share`` of the
+    #: time left to be decided (the rest improves the plan). A busy machine must still get a plan (issue 13: 7 of 12 runs ended
     #: with none when k = low took the whole budget).
-    secure_share: float = 0.25
+    secure_share: float = 0.1
     decide_share: float = 0.5
     #: The generous k tried to secure a plan: the fewest k whose average district holds at most this share
     #: of the cap (at 0.9, 800 units, k = 61–63 for a tight low of 55–57: a first plan in 1.4–2.4 s, where
