@@ -356,6 +356,10 @@ def _better(a: Candidate, b: Candidate) -> bool:
     return abs(a.objective - b.objective) <= tolerance and a.imbalance < b.imbalance - 1e-9
 
 
+#: From this many atoms on, every restart of the heuristic is logged (a large community takes a while).
+PROGRESS_ATOMS = 2_000
+
+
 def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility: bool, seed: int,
                    deadline: float, restarts: int | None = None, first: bool = False) -> Candidate | None:
     """The best feasible plan over a fixed number of seeded restarts (None when none was feasible).
@@ -374,6 +378,9 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
     for r in range(restarts):
         if time.monotonic() > deadline:
             break  # with or without a plan: the caller's time is up
+        if m >= PROGRESS_ATOMS:
+            log.info("heuristic k=%d: restart %d of %d (%d atoms), best %s, %.1f s", k, r + 1, restarts, m,
+                     "none" if best is None else f"{best.objective:.6g}", time.monotonic() - started)
         rng = random.Random(seed * 1_000_003 + r * 7919 + k)
         starts: list[np.ndarray] = []
         if k == 1:

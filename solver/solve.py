@@ -55,6 +55,7 @@ def solve(graph: nx.Graph, spec: Spec, *, tuning: Tuning = DEFAULT_TUNING) -> Pl
     deadline = clock + float(spec.time_limit_s)
     check_spec(spec)
     version = _backend_version(spec.backend)
+    log.info("checking and building %d units, %d edges", graph.number_of_nodes(), graph.number_of_edges())
     reasons = precheck(graph, spec)
     if reasons:
         return Plan(assignment={}, districts=0, status=PlanStatus.INFEASIBLE, objective=None, bound=None, gap=None,
