@@ -60,7 +60,11 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
     check_spec(spec)
     if graph.number_of_nodes() == 0:
         return ["the graph has no units"]
-    problem = build_problem(graph, spec)
+    return problem_reasons(graph, spec, build_problem(graph, spec))
+
+
+def problem_reasons(graph: nx.Graph, spec: Spec, problem: Problem) -> list[str]:
+    """``precheck`` on a problem already built from the graph (``solve`` builds it once for both)."""
     reasons: list[str] = []
     attr, cap = spec.population_attr, problem.max_population
     nodes = {str(node): node for node in graph.nodes}

@@ -31,7 +31,7 @@ from solver.objective import evaluate
 from solver.k_search import search_k
 from solver.outcome import Outcome
 from solver.plan import Plan, PlanStatus
-from solver.precheck import candidate_districts, district_range, precheck
+from solver.precheck import candidate_districts, district_range, problem_reasons
 from solver.problem import Problem, build_problem, check_spec
 from solver.spec import Spec
 from solver.tuning import DEFAULT_TUNING, Tuning
@@ -56,12 +56,12 @@ def solve(graph: nx.Graph, spec: Spec, *, tuning: Tuning = DEFAULT_TUNING) -> Pl
     check_spec(spec)
     version = _backend_version(spec.backend)
     log.info("checking and building %d units, %d edges", graph.number_of_nodes(), graph.number_of_edges())
-    reasons = precheck(graph, spec)
+    problem = build_problem(graph, spec) if graph.number_of_nodes() else None
+    reasons = ["the graph has no units"] if problem is None else problem_reasons(graph, spec, problem)
     if reasons:
         return Plan(assignment={}, districts=0, status=PlanStatus.INFEASIBLE, objective=None, bound=None, gap=None,
                     runtime_s=time.monotonic() - clock, backend=spec.backend, solver_version=version,
                     objective_name=spec.objective, reasons=tuple(reasons))
-    problem = build_problem(graph, spec)
     log.info(
         "solving %d units (%d atoms, %d atom edges), total %.0f %s, cap %.0f", problem.n_units, problem.n_atoms,
         len(problem.edge_u), problem.total_population, spec.population_attr, problem.max_population)
