@@ -39,14 +39,14 @@ def quick_plan(problem: Problem, spec: Spec, k: int, *, deadline: float) -> Outc
 def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool, tuning: Tuning,
             start: Candidate | None = None, heuristic: bool = True) -> Outcome:
     """The best plan for k districts by ``deadline``, its bound, or a proof that none exists. ``start``: a
-    plan for k already in hand (the heuristic is skipped); ``heuristic`` False: skip the heuristic (it
-    already ran to the end without a plan)."""
+    plan for k already in hand (kept unless the heuristic's best of its restarts beats it, a better warm
+    start than a first plan); ``heuristic`` False: skip the heuristic (it already ran to the end without
+    a plan)."""
     outcome = Outcome(k=k)
     if k == 1:
         return _single_district(problem, spec, outcome)
-    if start is not None:
-        outcome.offer(start)
-    elif heuristic:
+    outcome.offer(start)
+    if heuristic:
         _heuristic(problem, spec, outcome, deadline=deadline, first=spec.first_plan)
     if outcome.candidate is None and problem.n_atoms <= tuning.exhaustive_max_atoms and not problem.distinct_from:
         now = time.monotonic()
