@@ -71,7 +71,7 @@ class Tuning:
     #: (then at a generous k, ``generous_fill``); the smaller k than the plan's get ``decide_share`` of the
     #: time left to be decided (the rest improves the plan). A busy machine must still get a plan (issue 13: 7 of 12 runs ended
     #: with none when k = low took the whole budget).
-    secure_share: float = 0.1
+    secure_share: float = 0.3
     decide_share: float = 0.5
     #: The generous k tried to secure a plan: the fewest k whose average district holds at most this share
     #: of the cap (at 0.9, 800 units, k = 61–63 for a tight low of 55–57: a first plan in 1.4–2.4 s, where
