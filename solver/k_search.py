@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from solver.attempts import Attempt
-from solver.one_k import quick_plan, solve_k
+from solver.one_k import quick_plan, run_heuristic, solve_k
 from solver.outcome import Outcome
 from solver.problem import Problem
 from solver.spec import Spec
@@ -121,7 +121,15 @@ def _improve(problem: Problem, spec: Spec, chosen: Outcome, *, deadline: float, 
     proven = bound is not None and candidate.objective - bound <= tuning.optimal_gap * abs(candidate.objective)
     if spec.first_plan or proven or deadline - time.monotonic() <= 0.05:
         return chosen
-    improved = solve_k(problem, spec, chosen.k, deadline=deadline, last=True, tuning=tuning, start=candidate)
+    # The heuristic's best of its restarts is a far better warm start than a first plan, but it must
+    # leave the model time to state a bound (on a busy machine its restarts took the whole budget).
+    warm = Outcome(k=chosen.k)
+    warm.offer(candidate)
+    now = time.monotonic()
+    run_heuristic(problem, spec, warm, deadline=now + tuning.improve_heuristic_share * (deadline - now))
+    search.attempts.extend(warm.attempts)
+    improved = solve_k(problem, spec, chosen.k, deadline=deadline, last=True, tuning=tuning, start=warm.candidate,
+                       heuristic=False)
     search.attempts.extend(improved.attempts)
     improved.raise_bound(bound)
     return improved

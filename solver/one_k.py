@@ -32,22 +32,21 @@ def quick_plan(problem: Problem, spec: Spec, k: int, *, deadline: float) -> Outc
     outcome = Outcome(k=k)
     if k == 1:
         return _single_district(problem, spec, outcome)
-    _heuristic(problem, spec, outcome, deadline=deadline, first=True)
+    run_heuristic(problem, spec, outcome, deadline=deadline, first=True)
     return outcome
 
 
 def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool, tuning: Tuning,
             start: Candidate | None = None, heuristic: bool = True) -> Outcome:
     """The best plan for k districts by ``deadline``, its bound, or a proof that none exists. ``start``: a
-    plan for k already in hand (kept unless the heuristic's best of its restarts beats it, a better warm
-    start than a first plan); ``heuristic`` False: skip the heuristic (it already ran to the end without
-    a plan)."""
+    plan for k already in hand (kept unless the heuristic finds a better one); ``heuristic`` False: skip
+    the heuristic (it already ran, with or without a plan)."""
     outcome = Outcome(k=k)
     if k == 1:
         return _single_district(problem, spec, outcome)
     outcome.offer(start)
     if heuristic:
-        _heuristic(problem, spec, outcome, deadline=deadline, first=spec.first_plan)
+        run_heuristic(problem, spec, outcome, deadline=deadline, first=spec.first_plan)
     if outcome.candidate is None and problem.n_atoms <= tuning.exhaustive_max_atoms and not problem.distinct_from:
         now = time.monotonic()
         _search_whole_districts(problem, spec, outcome, deadline=now + tuning.exhaustive_share * (deadline - now))
@@ -70,7 +69,8 @@ def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool
     return outcome
 
 
-def _heuristic(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, first: bool = False) -> None:
+def run_heuristic(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, first: bool = False) -> None:
+    """The heuristic for ``outcome.k`` (its best plan over its restarts, or its first with ``first``)."""
     started = time.monotonic()
     best = heuristic_plan(problem, outcome.k, spec.objective, require_facility=spec.require_facility,
                           seed=spec.seed, deadline=deadline, first=first)

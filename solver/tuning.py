@@ -73,6 +73,9 @@ class Tuning:
     #: with none when k = low took the whole budget).
     secure_share: float = 0.3
     decide_share: float = 0.5
+    #: The improve step's heuristic (best of its restarts, the model's warm start) stops at this share of
+    #: the time left, so that the model can state a bound.
+    improve_heuristic_share: float = 0.5
     #: The generous k tried to secure a plan: the fewest k whose average district holds at most this share
     #: of the cap (at 0.9, 800 units, k = 61–63 for a tight low of 55–57: a first plan in 1.4–2.4 s, where
     #: k = low + 1 took 12 s without one).
