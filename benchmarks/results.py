@@ -94,7 +94,8 @@ def run_ours(graph: nx.Graph, spec: solver.Spec, *,
     record: dict[str, Any] = {
         "status": plan.status, "objective": plan.objective, "bound": plan.bound, "gap": plan.gap,
         "runtime_s": plan.runtime_s, "wall_s": wall, "districts": plan.districts,
-        "minimum_proven": plan.minimum_proven, "reasons": list(plan.reasons),
+        "minimum_proven": plan.minimum_proven, "k_proven_infeasible": list(plan.k_proven_infeasible),
+        "k_undecided": list(plan.k_undecided), "reasons": list(plan.reasons),
         "attempts": [dict(a) for a in plan.attempts], "solver_version": plan.solver_version,
     }
     if plan.assignment:

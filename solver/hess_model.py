@@ -34,8 +34,10 @@ import numpy as np
 from solver.apart import add_apart
 from solver.difference import DifferenceColumns, add_difference
 from solver.distinct import DistinctColumns, add_distinct
-from solver.linear import LinearModel
+from solver.graphs import components
+from solver.linear import LinearModel, scaled_bound
 from solver.problem import Problem
+from solver.separators import minimal_separator
 
 TIE_SHARE = 1e-7
 
@@ -48,20 +50,20 @@ class HessModel:
     centres: np.ndarray          # candidate centre units
     y_col: dict[int, int]        # centre unit → column of y_c
     column_of: dict[tuple[int, int], int]
-    scale: float
-    tie_weight: float
-    tie_max: float               # largest possible value of the tie-break term
+    scale: float                 # model objective × scale = person·m² (HiGHS works better near 1)
+    tie_max: float               # largest possible value of the tie-break term (model units)
     constant: float              # Σ internal inertia of the atoms (person·m²)
-    k: int
     distinct: DistinctColumns | None = None
     difference: DifferenceColumns | None = None
-    popdef_row: dict[int, int] | None = None     # centre unit → row of s_c = Σ p x
-    facility_row: dict[int, int] | None = None   # centre unit → row of its facility constraint
-    count_row: int = 0
 
     @property
     def n_pairs(self) -> int:
         return len(self.pair_atom)
+
+    def primary_bound(self, model_bound: float | None) -> float | None:
+        """A bound on the inertia (person·m², atoms' internal inertia included) from a bound on the model
+        objective: the tie-break's largest value is subtracted, so it stays valid."""
+        return scaled_bound(model_bound, scale=self.scale, tie_max=self.tie_max, constant=self.constant)
 
     def assignment_from(self, values: np.ndarray, n_atoms: int) -> tuple[np.ndarray, list[int]]:
         """Atom → district 0..k−1 (districts in order of their centre unit) and the centre units."""
@@ -171,7 +173,6 @@ def build_hess(problem: Problem, k: int, *, require_facility: bool, tie_referenc
         offset += per_centre[i]
         idx_parts.append(np.append(cols, s_col[c]))
         val_parts.append(np.append(problem.atom_population[pair_atom[cols]], -1.0))
-    popdef_row = {c: model.n_rows + i for i, c in enumerate(centres.tolist())}
     model.add_rows(per_centre + 1, np.concatenate(idx_parts), np.concatenate(val_parts), np.zeros(n_c), np.zeros(n_c))
     # Floor and cap; balance.
     rows_list = []
@@ -184,7 +185,6 @@ def build_hess(problem: Problem, k: int, *, require_facility: bool, tie_referenc
             rows_list.append(([t, s, y], [1.0, -1.0, target], 0.0, np.inf))
             rows_list.append(([t, s, y], [1.0, 1.0, -target], 0.0, np.inf))
     model.add_row_list(rows_list)
-    facility_row: dict[int, int] = {}
     if require_facility:
         facility_atoms = set(np.flatnonzero(problem.atom_facility).tolist())
         rows_list = []
@@ -193,7 +193,6 @@ def build_hess(problem: Problem, k: int, *, require_facility: bool, tie_referenc
             y = y_col[c]
             if y in cols:
                 continue  # the centre's own atom holds a facility: x[A(c),c] ≥ y_c always holds
-            facility_row[c] = model.n_rows + len(rows_list)
             rows_list.append((cols + [y], [1.0] * len(cols) + [-1.0], 0.0, np.inf))
         model.add_row_list(rows_list)
     if problem.links:
@@ -209,9 +208,8 @@ def build_hess(problem: Problem, k: int, *, require_facility: bool, tie_referenc
     distinct = add_distinct(problem, model, lambda a, c: column_of.get((a, c)), centres.tolist())
     difference = add_difference(problem, model, lambda a, c: column_of.get((a, c)), centres.tolist())
     return HessModel(model=model, pair_atom=pair_atom, pair_centre=pair_centre, centres=centres, y_col=y_col,
-                     column_of=column_of, scale=scale, tie_weight=tie_weight, tie_max=tie_weight * tie_max_raw,
-                     constant=float(problem.atom_inertia.sum()), k=k, distinct=distinct, difference=difference,
-                     popdef_row=popdef_row, facility_row=facility_row, count_row=m)
+                     column_of=column_of, scale=scale, tie_max=tie_weight * tie_max_raw,
+                     constant=float(problem.atom_inertia.sum()), distinct=distinct, difference=difference)
 
 
 def _close_links(problem: Problem, pair_atom: np.ndarray, pair_centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -250,14 +248,12 @@ def hess_cuts(problem: Problem, hess: HessModel, assignment: np.ndarray, centres
 def separator_cuts(problem: Problem, hess: HessModel, assignment: np.ndarray, centres: list[int], *,
                    every_centre: bool = True) -> list[tuple[int, int, tuple[int, ...]]]:
     """(atom a, centre unit c, separator S): every contiguous plan has x[a,c] ≤ Σ_{b∈S} x[b,c]."""
-    from solver.separators import components, minimal_separator
-
     out: list[tuple[int, int, tuple[int, ...]]] = []
     done: set[tuple[int, int]] = set()
     for d, c in enumerate(centres):
         atoms = np.flatnonzero(assignment == d)
         root = int(problem.unit_atom[c])
-        parts = components(problem, atoms)
+        parts = components(problem.atom_neighbours, atoms)
         if len(parts) <= 1:
             continue
         for part in parts:

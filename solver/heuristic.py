@@ -27,6 +27,7 @@ import numpy as np
 
 from solver.apart import apart_broken
 from solver.difference import too_similar
+from solver.graphs import UnionFind, connected, reach
 from solver.objective import centres_of, evaluate, imbalance
 from solver.problem import Problem, same_partition
 
@@ -65,22 +66,7 @@ def is_feasible(problem: Problem, assignment: np.ndarray, k: int, require_facili
     if any(len(set(assignment[list(members)].tolist())) > 1 for members in problem.links):
         return False
     return violation(problem, assignment, k, require_facility) == (0.0, 0, 0) and all(
-        _connected(problem, np.flatnonzero(assignment == d)) for d in range(k))
-
-
-def _connected(problem: Problem, atoms: np.ndarray) -> bool:
-    if len(atoms) == 0:
-        return False
-    inside = set(atoms.tolist())
-    seen = {int(atoms[0])}
-    stack = [int(atoms[0])]
-    while stack:
-        a = stack.pop()
-        for b in problem.atom_neighbours[a]:
-            if b in inside and b not in seen:
-                seen.add(b)
-                stack.append(b)
-    return len(seen) == len(inside)
+        connected(problem.atom_neighbours, np.flatnonzero(assignment == d).tolist()) for d in range(k))
 
 
 # ---------------------------------------------------------------- constructions
@@ -175,19 +161,12 @@ def _cut_off(problem: Problem, atoms: list[int], r: int, low: float, high: float
         # Random spanning tree: Kruskal on random edge weights.
         edges = [(a, b) for a in atoms for b in problem.atom_neighbours[a] if b > a and b in inside]
         rng.shuffle(edges)
-        parent = {a: a for a in atoms}
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
+        forest = UnionFind()
+        for a in atoms:
+            forest.add(a)
         tree: dict[int, list[int]] = {a: [] for a in atoms}
         for a, b in edges:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[ra] = rb
+            if forest.union(b, a):
                 tree[a].append(b)
                 tree[b].append(a)
         root = atoms[rng.randrange(len(atoms))]
@@ -307,25 +286,12 @@ class _State:
         touching = {b for a in block for b in self.p.atom_neighbours[a] if b in remaining}
         if len(touching) <= 1:
             return True
-        start = min(touching)
-        seen = {start}
-        stack = [start]
-        found = 1
-        while stack and found < len(touching):
-            a = stack.pop()
-            for b in self.p.atom_neighbours[a]:
-                if b in remaining and b not in seen:
-                    seen.add(b)
-                    stack.append(b)
-                    if b in touching:
-                        found += 1
-        return found == len(touching)
+        return touching <= reach(self.p.atom_neighbours, min(touching), inside=remaining, until=touching)
 
     def joins_connected(self, block: list[int], dst: int) -> bool:
         if len(block) == 1:
             return any(self.assign[b] == dst for b in self.p.atom_neighbours[block[0]])
-        atoms = self.members[dst] | set(block)
-        return _connected(self.p, np.fromiter(sorted(atoms), dtype=np.int64))
+        return connected(self.p.atom_neighbours, self.members[dst] | set(block))
 
     def move(self, block: list[int], src: int, dst: int) -> None:
         pop = float(self.p.atom_population[block].sum())
@@ -409,12 +375,17 @@ def _better(a: Candidate, b: Candidate) -> bool:
     return abs(a.objective - b.objective) <= tolerance and a.imbalance < b.imbalance - 1e-9
 
 
+#: From this many atoms on, every restart of the heuristic is logged (a large community takes a while).
+PROGRESS_ATOMS = 2_000
+
+
 def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility: bool, seed: int,
-                   deadline: float, restarts: int | None = None) -> Candidate | None:
+                   deadline: float, restarts: int | None = None, first: bool = False) -> Candidate | None:
     """The best feasible plan over a fixed number of seeded restarts (None when none was feasible).
 
     The number of restarts is fixed by the size, not by the clock, so the answer is deterministic; the
-    deadline only stops the search early when the caller's time is up.
+    deadline only stops the search early when the caller's time is up. ``first``: return the first
+    feasible plan (a quick "is there one?" for ``--districts auto``).
     """
     m = problem.n_atoms
     if k > m:
@@ -424,8 +395,11 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
     best: Candidate | None = None
     started = time.monotonic()
     for r in range(restarts):
-        if time.monotonic() > deadline and best is not None:
-            break
+        if time.monotonic() > deadline:
+            break  # with or without a plan: the caller's time is up
+        if m >= PROGRESS_ATOMS:
+            log.info("heuristic k=%d: restart %d of %d (%d atoms), best %s, %.1f s", k, r + 1, restarts, m,
+                     "none" if best is None else f"{best.objective:.6g}", time.monotonic() - started)
         rng = random.Random(seed * 1_000_003 + r * 7919 + k)
         starts: list[np.ndarray] = []
         if k == 1:
@@ -440,7 +414,9 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
                 if split is not None:
                     starts.append(split)
         for start in starts:
-            if not all(_connected(problem, np.flatnonzero(start == d)) for d in range(k)):
+            if best is None and time.monotonic() > deadline:
+                break
+            if not all(connected(problem.atom_neighbours, np.flatnonzero(start == d).tolist()) for d in range(k)):
                 continue
             plan = local_search(problem, start, k, objective, require_facility=require_facility, deadline=deadline)
             if not is_feasible(problem, plan, k, require_facility):
@@ -449,6 +425,8 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
             candidate = Candidate(plan, value, imbalance(problem, plan, k), tuple(centres))
             if best is None or _better(candidate, best):
                 best = candidate
+            if first:
+                return best
     log.debug("heuristic k=%d: %s in %.2f s", k, None if best is None else f"{best.objective:.6g}",
               time.monotonic() - started)
     return best

@@ -40,7 +40,7 @@ import numpy as np
 from solver.apart import add_apart
 from solver.difference import DifferenceColumns, add_difference
 from solver.distinct import DistinctColumns, add_distinct
-from solver.linear import LinearModel
+from solver.linear import LinearModel, scaled_bound
 from solver.ordering import Ordering
 from solver.problem import Problem
 
@@ -52,12 +52,16 @@ class LabelModel:
     n_atoms: int
     n_edges: int
     ordering: Ordering
-    scale: float
-    tie_weight: float
-    tie_max: float
-    integral: bool
+    scale: float                 # model objective × scale = the objective's units
+    tie_max: float               # largest possible value of the tie-break term (model units)
+    integral: bool               # the objective only takes integer values (cut edges)
     distinct: DistinctColumns | None = None
     difference: DifferenceColumns | None = None
+
+    def primary_bound(self, model_bound: float | None) -> float | None:
+        """A bound on the objective from a bound on the model objective (tie-break subtracted, rounded up
+        when the objective is integral)."""
+        return scaled_bound(model_bound, scale=self.scale, tie_max=self.tie_max, integral=self.integral)
 
     # Column blocks, in this order: x, r, w, q (m·k each), z (edges·k), f (2·edges), t (k).
     def x(self, a: int, j: int) -> int:
@@ -182,7 +186,7 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
     integer[: 2 * mk] = True
     model = LinearModel(cost=cost, lower=lower, upper=upper, integer=integer)
     label = LabelModel(model=model, k=k, n_atoms=m, n_edges=n_e, ordering=ordering, scale=scale,
-                       tie_weight=tie_weight, tie_max=tie_weight * tie_max_raw, integral=integral)
+                       tie_max=tie_weight * tie_max_raw, integral=integral)
     _fix(label, problem)
     x, r, w, q, z, f, t = label.x, label.r, label.w, label.q, label.z, label.f, label.t
     order = ordering.order.tolist()

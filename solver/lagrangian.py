@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,18 +40,44 @@ STALL_ITERATIONS = 20
 @dataclass
 class LagrangianResult:
     bound: float                  # lower bound on Σ cost (person·m², without the atoms' internal inertia)
-    keep: np.ndarray              # bool (atoms × units): pairs that may appear in a plan ≤ the incumbent
+    keep: np.ndarray | None       # bool (atoms × units): pairs that may appear in a plan ≤ the incumbent
     iterations: int
     multipliers: np.ndarray       # the best λ, to fix again against a better incumbent (``refix``)
 
 
 def cost_matrix(problem: Problem) -> np.ndarray:
-    """cost[a, c] without the atom's internal inertia (a constant per atom, added by the caller)."""
+    """cost[a, c] without the atom's internal inertia (a constant per atom, added by the caller): atoms ×
+    units floats, so only for problems below ``Tuning.max_dense_pairs`` (use ``cost_columns`` above)."""
     if problem.custom_cost is not None:
         return problem.custom_cost.copy()  # atom_inertia is zero with a custom distance
-    dx = problem.atom_x[:, None] - problem.unit_x[None, :]
-    dy = problem.atom_y[:, None] - problem.unit_y[None, :]
-    return problem.atom_population[:, None] * (dx * dx + dy * dy)
+    return cost_columns(problem)(0, problem.n_units)
+
+
+#: Cells of one block of cost columns computed at a time when no matrix is held (8 bytes each).
+BLOCK_CELLS = 2_000_000
+
+ColumnBlock = Callable[[int, int], np.ndarray]
+
+
+def cost_columns(problem: Problem, cost: np.ndarray | None = None) -> ColumnBlock:
+    """``block(start, stop)`` = cost[:, start:stop]: a view of ``cost`` when given, else computed on demand
+    (no atoms × units matrix is ever held: 20,000 units would need 3.2 GB for it)."""
+    if cost is not None:
+        return lambda start, stop: cost[:, start:stop]
+    if problem.custom_cost is not None:
+        return lambda start, stop: problem.custom_cost[:, start:stop]
+
+    def block(start: int, stop: int) -> np.ndarray:
+        dx = problem.atom_x[:, None] - problem.unit_x[None, start:stop]
+        dy = problem.atom_y[:, None] - problem.unit_y[None, start:stop]
+        return problem.atom_population[:, None] * (dx * dx + dy * dy)
+
+    return block
+
+
+def _spans(m: int, n: int) -> list[tuple[int, int]]:
+    width = max(1, BLOCK_CELLS // max(m, 1))
+    return [(start, min(start + width, n)) for start in range(0, n, width)]
 
 
 def _knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: int) -> tuple[float, np.ndarray, float]:
@@ -87,22 +114,35 @@ def _knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: int) -> tu
 
 
 def lagrangian(problem: Problem, k: int, *, upper_bound: float, deadline: float, max_iterations: int = 1000,
-               cost: np.ndarray | None = None, start: np.ndarray | None = None) -> LagrangianResult:
+               cost: np.ndarray | None = None, start: np.ndarray | None = None, fixing: bool = True,
+               progress_s: float | None = None) -> LagrangianResult:
     """Subgradient ascent on L(λ); ``upper_bound`` is the incumbent's Σ cost (same units as the bound);
-    ``start``: multipliers to continue from (an earlier result's), else each atom's cheapest centre."""
-    if cost is None:
+    ``start``: multipliers to continue from (an earlier result's), else each atom's cheapest centre.
+    ``cost`` None with ``fixing`` False: the cost columns are computed block by block at every step and
+    no atoms × units array is held (``keep`` is then None); ``progress_s``: log the bound this often."""
+    if cost is None and fixing:
         cost = cost_matrix(problem)
+    columns = cost_columns(problem, cost)
     p = problem.atom_population
     cap = problem.max_population
     own = problem.unit_atom
     feasible_centre = p[own] <= cap + 1e-9
-    lam = cost.min(axis=1) + 0.0 if start is None else np.asarray(start, dtype=float).copy()
+    m, n = problem.n_atoms, problem.n_units
+    if start is None:
+        lam = np.min([columns(a, b).min(axis=1) for a, b in _spans(m, n)], axis=0) + 0.0
+    else:
+        lam = np.asarray(start, dtype=float).copy()
+    logged = step_started = time.monotonic()
     best_bound, best_lam = -np.inf, lam.copy()
     theta, stall = 1.0, 0
     iteration = 0
     direction: np.ndarray | None = None
     for iteration in range(1, max_iterations + 1):
-        value, chosen, z_sum = _evaluate(cost, lam, p, cap, own, feasible_centre, k)
+        value, chosen, z_sum = _evaluate(columns, lam, p, cap, own, feasible_centre, k)
+        if progress_s is not None and time.monotonic() - logged >= progress_s:
+            logged = step_started = time.monotonic()
+            log.info("Lagrangian bound k=%d: %.6g after %d steps (incumbent %.6g)", k, max(best_bound, value),
+                     iteration, upper_bound)
         if value > best_bound + 1e-12 * max(abs(value), 1.0):
             best_bound, best_lam = value, lam.copy()
             stall = 0
@@ -112,7 +152,10 @@ def lagrangian(problem: Problem, k: int, *, upper_bound: float, deadline: float,
                 theta /= 2
                 stall = 0
         gap = upper_bound - value
-        if gap <= 1e-7 * max(abs(upper_bound), 1.0) or theta < 1e-5 or time.monotonic() > deadline:
+        now = time.monotonic()
+        # Stop when the next step would end past the deadline (at 20,000 units one step takes ~30 s).
+        step_s, step_started = now - step_started, now
+        if gap <= 1e-7 * max(abs(upper_bound), 1.0) or theta < 1e-5 or now + step_s > deadline:
             break
         g = 1.0 - z_sum
         # Deflected subgradient: the plain step zig-zags between tied centres and stalled 2.4 % below the
@@ -122,9 +165,9 @@ def lagrangian(problem: Problem, k: int, *, upper_bound: float, deadline: float,
         if norm <= 1e-12:
             break
         lam = lam + theta * gap / norm * direction
-    keep = _fixing(cost, best_lam, p, cap, own, feasible_centre, k, upper_bound)
-    log.debug("Lagrangian k=%d: bound %.6g after %d iterations, %d of %d pairs kept", k, best_bound, iteration,
-              int(keep.sum()), keep.size)
+    keep = _fixing(cost, best_lam, p, cap, own, feasible_centre, k, upper_bound) if fixing else None
+    log.debug("Lagrangian k=%d: bound %.6g after %d iterations, %s pairs kept", k, best_bound, iteration,
+              "no" if keep is None else f"{int(keep.sum())} of {keep.size}")
     return LagrangianResult(bound=float(best_bound), keep=keep, iterations=iteration, multipliers=best_lam)
 
 
@@ -139,14 +182,18 @@ def refix(problem: Problem, k: int, result: LagrangianResult, upper_bound: float
     return _fixing(cost, result.multipliers, p, problem.max_population, own, feasible_centre, k, upper_bound)
 
 
-def _centre_values(cost: np.ndarray, lam: np.ndarray, p: np.ndarray, cap: float, own: np.ndarray,
+def _centre_values(columns: ColumnBlock, lam: np.ndarray, p: np.ndarray, cap: float, own: np.ndarray,
                    feasible_centre: np.ndarray, k: int):
-    """v_c exactly for the centres that can be among the k cheapest, a valid lower bound for the rest."""
-    r = cost - lam[:, None]
-    n = r.shape[1]
-    own_value = r[own, np.arange(n)]
-    neg = np.minimum(r, 0.0)
-    uncapacitated = own_value + neg.sum(axis=0) - np.minimum(own_value, 0.0)
+    """v_c exactly for the centres that can be among the k cheapest, a valid lower bound for the rest;
+    the reduced costs r = cost − λ are formed one block of columns at a time."""
+    n = len(own)
+    own_value = np.empty(n)
+    negative_sum = np.empty(n)
+    for start, stop in _spans(len(lam), n):
+        r = columns(start, stop) - lam[:, None]
+        own_value[start:stop] = r[own[start:stop], np.arange(stop - start)]
+        negative_sum[start:stop] = np.minimum(r, 0.0).sum(axis=0)
+    uncapacitated = own_value + negative_sum - np.minimum(own_value, 0.0)
     uncapacitated[~feasible_centre] = np.inf
     values = uncapacitated.copy()
     exact = np.zeros(n, dtype=bool)
@@ -159,7 +206,7 @@ def _centre_values(cost: np.ndarray, lam: np.ndarray, p: np.ndarray, cap: float,
             break
         if len(exact_values) >= k and uncapacitated[c] >= kth:
             break
-        value, z, price = _knapsack(r[:, c], p, cap - p[own[c]], own[c])
+        value, z, price = _knapsack(columns(c, c + 1)[:, 0] - lam, p, cap - p[own[c]], own[c])
         z[own[c]] = 1.0
         values[c] = own_value[c] + value
         exact[c] = True
@@ -167,11 +214,11 @@ def _centre_values(cost: np.ndarray, lam: np.ndarray, p: np.ndarray, cap: float,
         exact_values.append(values[c])
         if len(exact_values) >= k:
             kth = float(np.sort(exact_values)[k - 1])
-    return r, values, exact, solutions
+    return values, exact, solutions
 
 
-def _evaluate(cost, lam, p, cap, own, feasible_centre, k):
-    r, values, exact, solutions = _centre_values(cost, lam, p, cap, own, feasible_centre, k)
+def _evaluate(columns: ColumnBlock, lam, p, cap, own, feasible_centre, k):
+    values, exact, solutions = _centre_values(columns, lam, p, cap, own, feasible_centre, k)
     chosen = np.argsort(values, kind="stable")[:k]
     z_sum = np.zeros(len(lam))
     for c in chosen.tolist():
@@ -180,8 +227,9 @@ def _evaluate(cost, lam, p, cap, own, feasible_centre, k):
     return float(lam.sum() + values[chosen].sum()), chosen, z_sum
 
 
-def _fixing(cost, lam, p, cap, own, feasible_centre, k, upper_bound) -> np.ndarray:
-    r, values, exact, solutions = _centre_values(cost, lam, p, cap, own, feasible_centre, k)
+def _fixing(cost: np.ndarray, lam, p, cap, own, feasible_centre, k, upper_bound) -> np.ndarray:
+    values, exact, solutions = _centre_values(cost_columns(None, cost), lam, p, cap, own, feasible_centre, k)
+    r = cost - lam[:, None]
     order = np.argsort(values, kind="stable")
     chosen = order[:k]
     bound = float(lam.sum() + values[chosen].sum())
@@ -220,6 +268,7 @@ def fix_over(problem: Problem, k: int, multipliers: np.ndarray, upper_bound: flo
     feasible_centre = (p[own] <= problem.max_population + 1e-9) & allowed[own, np.arange(problem.n_units)]
     lam = np.asarray(multipliers, dtype=float)
     with np.errstate(invalid="ignore"):
-        value, _, _ = _evaluate(restricted, lam, p, problem.max_population, own, feasible_centre, k)
+        value, _, _ = _evaluate(cost_columns(problem, restricted), lam, p, problem.max_population, own,
+                                feasible_centre, k)
         keep = _fixing(restricted, lam, p, problem.max_population, own, feasible_centre, k, upper_bound)
     return float(value), keep & allowed

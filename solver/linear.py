@@ -15,8 +15,9 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import numpy as np
 
@@ -78,20 +79,52 @@ class LinearModel:
         """Append rows given as (columns, coefficients, lower, upper)."""
         if not rows:
             return None
-        lengths = np.array([len(r[0]) for r in rows])
-        index = np.concatenate([np.asarray(r[0], dtype=np.int64) for r in rows])
-        value = np.concatenate([np.asarray(r[1], dtype=float) for r in rows])
-        return self.add_rows(lengths, index, value, np.array([r[2] for r in rows]), np.array([r[3] for r in rows]))
+        return self.add_rows(*_csr(rows))
 
     def blocks(self):
         return zip(self._starts, self._index, self._value, self._row_lower, self._row_upper)
+
+
+def _csr(rows: list[tuple[list[int], list[float], float, float]]):
+    lengths = np.array([len(r[0]) for r in rows])
+    index = np.concatenate([np.asarray(r[0], dtype=np.int64) for r in rows])
+    value = np.concatenate([np.asarray(r[1], dtype=float) for r in rows])
+    return lengths, index, value, np.array([r[2] for r in rows]), np.array([r[3] for r in rows])
+
+
+def row_block(rows: list[tuple[list[int], list[float], float, float]]):
+    """Rows given as (columns, coefficients, lower, upper) as one block for a runner's ``add_rows``."""
+    lengths, index, value, lower, upper = _csr(rows)
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    if len(lengths):
+        starts[1:] = np.cumsum(lengths)[:-1]
+    return (starts.astype(np.int32), index.astype(np.int32), value, lower.astype(float), upper.astype(float))
+
+
+def scaled_bound(model_bound: float | None, *, scale: float, tie_max: float, constant: float = 0.0,
+                 integral: bool = False) -> float | None:
+    """A bound on the primary objective from a bound on a model's objective: models are scaled near 1 and
+    carry a small tie-break term whose largest value ``tie_max`` is subtracted, so the bound stays valid."""
+    if model_bound is None:
+        return None
+    value = (model_bound - tie_max) * scale + constant
+    return math.ceil(value - 1e-6) if integral else value
+
+
+class RunState(StrEnum):
+    """How one MIP run ended."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"          # stopped (time, interrupt) with a solution
+    NO_SOLUTION = "no-solution"    # stopped without one
+    INFEASIBLE = "infeasible"
 
 
 @dataclass(frozen=True)
 class RunResult:
     """One MIP run. ``state``: optimal | feasible (stopped with a solution) | no-solution | infeasible."""
 
-    state: str
+    state: RunState
     values: np.ndarray | None
     objective: float | None      # model objective of ``values``
     bound: float | None          # proven lower bound on the model objective (None when unknown)
@@ -163,6 +196,11 @@ class HighsRunner:
     def add_rows(self, block) -> None:
         self._add(block)
 
+    def set_options(self, options: Mapping[str, object]) -> None:
+        """HiGHS options by their HiGHS names (e.g. the proof-oriented ones of ``Tuning.exact_highs_options``)."""
+        for key, value in options.items():
+            self.h.setOptionValue(key, value)
+
     def limit_nodes(self, nodes: int) -> None:
         """Stop after this many branch-and-bound nodes: a limit that, unlike time, is the same on every machine."""
         self.h.setOptionValue("mip_max_nodes", int(nodes))
@@ -206,17 +244,17 @@ class HighsRunner:
         # solution given to it is already optimal and presolve finishes the model.
         objective = float(self._cost @ values + self._offset) if has_solution else None
         if status == hs.HighsModelStatus.kOptimal and has_solution:
-            state = "optimal"
+            state = RunState.OPTIMAL
             # "Optimal" certifies the gap tolerances even when presolve solved the model and left no
             # dual bound behind: the certified bound is the objective less the tolerance.
             certified = objective - MIP_REL_GAP * abs(objective) - 1e-6
             bound = certified if bound is None else max(bound, certified)
         elif status == hs.HighsModelStatus.kInfeasible:
-            state = "infeasible"
+            state = RunState.INFEASIBLE
         elif status in (hs.HighsModelStatus.kTimeLimit, hs.HighsModelStatus.kInterrupt,
                         hs.HighsModelStatus.kIterationLimit, hs.HighsModelStatus.kSolutionLimit,
                         hs.HighsModelStatus.kMemoryLimit, hs.HighsModelStatus.kUnknown):
-            state = "feasible" if has_solution else "no-solution"
+            state = RunState.FEASIBLE if has_solution else RunState.NO_SOLUTION
         else:
             raise SolverError(f"HiGHS stopped with status {detail!r}; try backend='cbc'")
         return RunResult(state, values, objective, bound, runtime, detail, interrupted=stop[0])
@@ -244,6 +282,9 @@ class CbcRunner:
 
     def add_rows(self, block) -> None:
         self.extra.append(block)
+
+    def set_options(self, options: Mapping[str, object]) -> None:
+        """HiGHS options have no CBC counterpart: CBC runs with its defaults."""
 
     def run(self, *, time_limit_s: float, start: np.ndarray | None, on_solution=None) -> RunResult:
         pulp = self._pulp
@@ -286,12 +327,12 @@ class CbcRunner:
         values = np.array([c.varValue if c.varValue is not None else 0.0 for c in columns]) if has_solution else None
         objective = float(pulp.value(problem.objective)) if has_solution else None
         if sol_status == pulp.LpSolutionOptimal and "Stopped" not in text:
-            return RunResult("optimal", values, objective, objective, runtime, "Optimal")
+            return RunResult(RunState.OPTIMAL, values, objective, objective, runtime, "Optimal")
         if status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible or \
                 "Result - Problem proven infeasible" in text:
-            return RunResult("infeasible", None, None, None, runtime, "Infeasible")
+            return RunResult(RunState.INFEASIBLE, None, None, None, runtime, "Infeasible")
         bound = _cbc_bound(text)
-        return RunResult("feasible" if has_solution else "no-solution", values, objective, bound, runtime,
+        return RunResult(RunState.FEASIBLE if has_solution else RunState.NO_SOLUTION, values, objective, bound, runtime,
                          f"status {pulp.LpStatus[status]}, solution {pulp.LpSolution[sol_status]}")
 
 

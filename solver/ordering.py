@@ -26,7 +26,7 @@ import numpy as np
 
 from solver.linear import LinearModel, make_runner
 from solver.problem import Problem
-from solver.separators import components
+from solver.graphs import UnionFind, components
 
 log = logging.getLogger(__name__)
 
@@ -69,24 +69,15 @@ def _greedy_light_set(problem: Problem) -> list[int]:
     if floor <= 0:
         return []
     pop = problem.atom_population
-    parent: dict[int, int] = {}
-    weight: dict[int, float] = {}
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    pieces = UnionFind()
     for a in sorted(range(problem.n_atoms), key=lambda a: (float(pop[a]), a)):
-        roots = {find(b) for b in problem.atom_neighbours[a] if b in parent}
-        merged = float(pop[a]) + sum(weight[r] for r in roots)
-        if merged >= floor:
+        roots = {pieces.find(b) for b in problem.atom_neighbours[a] if b in pieces}
+        if float(pop[a]) + sum(pieces.weight(r) for r in roots) >= floor:
             continue
-        parent[a], weight[a] = a, merged
+        pieces.add(a, float(pop[a]))
         for r in roots:
-            parent[r] = a
-    return sorted(parent)
+            pieces.union(a, r)
+    return pieces.members()
 
 
 def _light_set_mip(problem: Problem, k: int, *, time_limit_s: float, seed: int) -> list[int]:
@@ -120,7 +111,7 @@ def _light_set_mip(problem: Problem, k: int, *, time_limit_s: float, seed: int) 
 def _pieces_light(problem: Problem, atoms: list[int]) -> bool:
     """Re-check a MIP answer exactly: every connected piece of ``atoms`` holds fewer than L people."""
     return all(float(problem.atom_population[sorted(piece)].sum()) < problem.min_population
-               for piece in components(problem, atoms))
+               for piece in components(problem.atom_neighbours, atoms))
 
 
 def build_ordering(problem: Problem, k: int, *, time_limit_s: float, seed: int) -> Ordering:
@@ -147,25 +138,14 @@ def _back_start(problem: Problem, order: np.ndarray) -> int:
     if floor <= 0:
         return len(order)
     # Grow the back from the end; union-find keeps each piece's population.
-    parent = {}
-    weight = {}
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    pieces = UnionFind()
     for q in range(len(order) - 1, -1, -1):
         a = int(order[q])
-        parent[a], weight[a] = a, float(problem.atom_population[a])
+        pieces.add(a, float(problem.atom_population[a]))
         for b in problem.atom_neighbours[a]:
-            if b in parent:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[rb] = ra
-                    weight[ra] += weight[rb]
-        if weight[find(a)] >= floor:
+            if b in pieces:
+                pieces.union(a, b)
+        if pieces.weight(a) >= floor:
             return q + 1
     return 0
 

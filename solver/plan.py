@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from enum import StrEnum
+from typing import Any, Mapping
 
-#: ``checked``: a plan a person proposed, scored by the verifier (``redistrict check``); never optimised.
-Status = Literal["optimal", "feasible", "infeasible", "no-solution", "checked"]
+
+class PlanStatus(StrEnum):
+    """A ``str`` enum: ``plan.status == "optimal"`` holds, and it prints and serialises as its value."""
+
+    OPTIMAL = "optimal"            # the bound proves it (relative gap within the solver tolerance)
+    FEASIBLE = "feasible"          # a verified plan; bound and gap say how far from optimal it may be
+    INFEASIBLE = "infeasible"      # proven: no plan exists under these rules
+    NO_SOLUTION = "no-solution"    # none found in time, none proven impossible
+    CHECKED = "checked"            # a plan a person proposed, scored by the verifier (`redistrict check`)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -15,12 +23,13 @@ class Plan:
     ``status`` is ``optimal`` only when the solver proved a zero gap; ``feasible`` carries the best
     bound and the relative gap; ``infeasible`` and ``no-solution`` carry ``reasons`` and an empty
     assignment. ``minimum_proven`` says whether fewer districts were proven impossible (or are
-    impossible by arithmetic: ceil(total / cap)).
+    impossible by arithmetic: ceil(total / cap), counted part by part on a graph in separate parts);
+    ``k_proven_infeasible`` and ``k_undecided`` list the smaller numbers of districts by verdict.
     """
 
     assignment: Mapping[str, int]
     districts: int
-    status: Status
+    status: PlanStatus
     objective: float | None
     bound: float | None
     gap: float | None
@@ -32,6 +41,13 @@ class Plan:
     minimum_proven: bool = False
     reasons: tuple[str, ...] = ()
     attempts: tuple[Mapping[str, Any], ...] = ()
+    # ``districts="auto"``: the numbers of districts below ``districts`` (from ceil(total / cap) up) that
+    # were proven impossible, and those the time did not decide (with no plan: every k tried).
+    k_proven_infeasible: tuple[int, ...] = ()
+    k_undecided: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", PlanStatus(self.status))
 
     def __repr__(self) -> str:
         gap = "" if self.gap is None else f", gap={self.gap:.2%}"
@@ -39,7 +55,7 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "status": self.status,
+            "status": str(self.status),
             "districts": self.districts,
             "objective_name": self.objective_name,
             "objective": self.objective,
@@ -49,6 +65,8 @@ class Plan:
             "backend": self.backend,
             "solver_version": self.solver_version,
             "minimum_proven": self.minimum_proven,
+            "k_proven_infeasible": list(self.k_proven_infeasible),
+            "k_undecided": list(self.k_undecided),
             "reasons": list(self.reasons),
             "centres": {str(k): v for k, v in sorted(self.centres.items())},
             "attempts": [dict(a) for a in self.attempts],

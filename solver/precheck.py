@@ -6,6 +6,7 @@ import math
 import networkx as nx
 import numpy as np
 
+from solver.graphs import components
 from solver.problem import (Problem, build_problem, check_spec, group_label, lock_labels, minimum_districts,
                             together_labels)
 from solver.spec import Spec
@@ -21,18 +22,36 @@ def _ids(values: list[str], limit: int = 8) -> str:
     return shown + (f" … ({len(values)} in all)" if len(values) > limit else "")
 
 
+def parts_of(problem: Problem) -> list[list[int]]:
+    """The atoms of each connected part of the graph, ordered by their smallest atom. Every district lies
+    inside one part, so each part is districted on its own."""
+    return [sorted(part) for part in components(problem.atom_neighbours, range(problem.n_atoms))]
+
+
+def district_range(problem: Problem) -> tuple[int, int]:
+    """The fewest and most districts any plan can have, by arithmetic on each part of the graph: a part of
+    population P needs at least ceil(P / cap) districts and has room for at most floor(P / floor) (and at
+    most one per atom). The range is empty (low > high) when some part cannot be districted at all."""
+    low = high = 0
+    for atoms in parts_of(problem):
+        population = float(problem.atom_population[atoms].sum())
+        low += minimum_districts(population, problem.max_population)
+        most = len(atoms)
+        if problem.min_population > 0:
+            most = min(most, math.floor(population / problem.min_population + 1e-9))
+        high += most
+    return max(low, 1), high
+
+
 def candidate_districts(problem: Problem, spec: Spec) -> range:
     """The numbers of districts worth trying, before any solving."""
-    total, cap = problem.total_population, problem.max_population
     if spec.districts != "auto":
         return range(spec.districts, spec.districts + 1)
+    low, high = district_range(problem)
     # every lock label needs a district of its own
-    low = max(minimum_districts(total, cap), len(set(lock_labels(spec, problem.unit_ids).values())))
-    high = problem.n_atoms
+    low = max(low, len(set(lock_labels(spec, problem.unit_ids).values())))
     if spec.max_districts is not None:
         high = min(high, spec.max_districts)
-    if problem.min_population > 0:
-        high = min(high, math.floor(total / problem.min_population + 1e-9))
     return range(low, max(low, high + 1)) if high >= low else range(low, low)
 
 
@@ -44,7 +63,11 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
     check_spec(spec)
     if graph.number_of_nodes() == 0:
         return ["the graph has no units"]
-    problem = build_problem(graph, spec)
+    return problem_reasons(graph, spec, build_problem(graph, spec))
+
+
+def problem_reasons(graph: nx.Graph, spec: Spec, problem: Problem) -> list[str]:
+    """``precheck`` on a problem already built from the graph (``solve`` builds it once for both)."""
     reasons: list[str] = []
     attr, cap = spec.population_attr, problem.max_population
     nodes = {str(node): node for node in graph.nodes}
@@ -68,13 +91,9 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
 
     reasons += _lock_reasons(graph, spec, problem)
 
-    components = sorted((sorted(str(u) for u in c) for c in nx.connected_components(graph)),
-                        key=lambda c: c[0])
-    if len(components) > 1:
-        parts = "; ".join(f"[{_ids(c, 5)}]" for c in components[:6])
-        reasons.append(f"the unit graph falls into {len(components)} separate parts, so no district can "
-                       f"reach across them: {parts}{' …' if len(components) > 6 else ''}; connect them "
-                       f"(e.g. with a bridge edge) or split each part on its own")
+    parts = parts_of(problem)
+    if len(parts) > 1:
+        reasons.extend(_part_reasons(problem, spec, parts))
 
     total = problem.total_population
     floor = problem.min_population
@@ -82,6 +101,14 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
     needed = minimum_districts(total, cap)
     if spec.districts != "auto":
         k = spec.districts
+        low, high = district_range(problem)
+        if len(parts) > 1 and k < low and k * cap >= total - 1e-9:
+            reasons.append(f"{k} districts are asked for, but the graph's {len(parts)} separate parts need "
+                           f"at least {low} (each part has its own districts; no district reaches across)")
+        if len(parts) > 1 and low <= high < k and k <= problem.n_atoms and k * floor <= total + 1e-9:
+            reasons.append(f"{k} districts are asked for, but the graph's {len(parts)} separate parts have "
+                           f"room for at most {high} (one per unit, and under the floor of {floor:,.0f} at most "
+                           "population / floor in each part)")
         if k > problem.n_atoms:
             reasons.append(f"{k} districts are asked for, but there are only {problem.n_atoms} units "
                            f"(counting each keep-together group once)")
@@ -92,11 +119,13 @@ def precheck(graph: nx.Graph, spec: Spec) -> list[str]:
             reasons.append(f"{k} districts of at least {floor:,.0f} need {k * floor:,.0f} {attr}, "
                            f"but there are only {total:,.0f}")
     elif len(k_range) == 0:
-        limits = [f"the cap needs at least {needed} districts"]
+        low, high = district_range(problem)
+        limits = [f"the cap needs at least {low} districts"]
         if spec.locks:
             limits.append(f"the locks need at least {k_range.start} (one per lock label)")
         if floor > 0:
-            limits.append(f"the floor of {floor:,.0f} allows at most {math.floor(total / floor + 1e-9)}")
+            limits.append(f"the floor of {floor:,.0f} allows at most {math.floor(total / floor + 1e-9)}"
+                          + ("" if len(parts) == 1 else f" ({high} counted part by part)"))
         if spec.max_districts is not None:
             limits.append(f"max_districts is {spec.max_districts}")
         limits.append(f"there are {problem.n_atoms} units (counting each keep-together group once)")
@@ -144,4 +173,27 @@ def _lock_reasons(graph: nx.Graph, spec: Spec, problem: Problem) -> list[str]:
     if spec.districts != "auto" and count > spec.districts:
         reasons.append(f"{count} lock labels must each be in a different district, but only {spec.districts} "
                        "districts are asked for")
+    return reasons
+
+
+def _part_reasons(problem: Problem, spec: Spec, parts: list[list[int]]) -> list[str]:
+    """Why a graph in several parts cannot be districted: a part too small for any district, or a
+    keep-together group spread over two parts (its district would have to reach across)."""
+    reasons = []
+    part_of = np.empty(problem.n_atoms, dtype=np.int64)
+    for index, atoms in enumerate(parts):
+        part_of[atoms] = index
+    attr, floor = spec.population_attr, problem.min_population
+    for atoms in parts:
+        population = float(problem.atom_population[atoms].sum())
+        if floor > 0 and population < floor - 1e-9:
+            units = sorted(problem.unit_ids[u] for a in atoms for u in problem.atom_units[a])
+            reasons.append(f"the unit graph falls into {len(parts)} separate parts and the part [{_ids(units, 5)}] "
+                           f"has {population:,.0f} {attr}, below the floor of {floor:,.0f}, with no neighbour "
+                           "to join; connect it (e.g. with a bridge edge) or lower the floor")
+    for members in problem.links:
+        if len({int(part_of[a]) for a in members}) > 1:
+            units = sorted(problem.unit_ids[u] for a in members for u in problem.atom_units[a])
+            reasons.append(f"a keep-together group ({_ids(units, 4)}) lies in separate parts of the unit graph, "
+                           "so no contiguous district can hold it whole; connect the parts or split the group")
     return reasons

@@ -24,6 +24,7 @@ import networkx as nx
 import numpy as np
 
 from solver.errors import SpecError
+from solver.graphs import reach
 from solver.spec import Spec
 
 #: An edge along a road or river is this much cheaper to cut in the ``boundary`` objective: a new
@@ -183,6 +184,10 @@ def build_problem(graph: nx.Graph, spec: Spec) -> Problem:
             unit_adj[j].append(i)
 
     # Atoms: connected components of each group inside the group's own induced subgraph.
+    group_units: dict[str, set[int]] = {}
+    for i, label in enumerate(labels):
+        if label is not None:
+            group_units.setdefault(label, set()).add(i)
     unit_atom = np.full(n, -1, dtype=np.int64)
     atom_units: list[tuple[int, ...]] = []
     group_atoms: dict[str, list[int]] = {}
@@ -190,19 +195,11 @@ def build_problem(graph: nx.Graph, spec: Spec) -> Problem:
         if unit_atom[i] >= 0:
             continue
         label = labels[i]
-        members = [i]
-        unit_atom[i] = len(atom_units)
+        members = [i] if label is None else sorted(reach(unit_adj, i, inside=group_units[label]))
+        unit_atom[members] = len(atom_units)
         if label is not None:
-            stack = [i]
-            while stack:
-                u = stack.pop()
-                for w in unit_adj[u]:
-                    if unit_atom[w] < 0 and labels[w] == label:
-                        unit_atom[w] = len(atom_units)
-                        members.append(w)
-                        stack.append(w)
             group_atoms.setdefault(label, []).append(len(atom_units))
-        atom_units.append(tuple(sorted(members)))
+        atom_units.append(tuple(members))
     m = len(atom_units)
     atom_pop = np.array([pop[list(us)].sum() for us in atom_units])
     atom_x = np.zeros(m)

@@ -1,13 +1,12 @@
 """Spec.distance: the inertia objective with a custom distance (e.g. the grids' floor(100·Euclidean))."""
 from __future__ import annotations
 
-import importlib
 import math
 
 import networkx as nx
 import pytest
 
-from solver import Spec, solve, verify
+from solver import Spec, Tuning, solve, verify
 from solver.errors import SpecError
 from solver_fixtures import assignment_invariants, brute_force as enumerated_optimum, grid_graph, planar_graph
 
@@ -75,15 +74,13 @@ def test_custom_distance_is_never_above_euclidean_when_it_is_shorter():
 
 
 @pytest.mark.parametrize("seed", [31, 32])
-def test_reduced_cost_fixing_path_with_custom_distance(monkeypatch, seed):
+def test_reduced_cost_fixing_path_with_custom_distance(seed):
     """The Lagrangian bound and fixing path (normally above ~55 units) uses the custom cost too."""
-    solve_module = importlib.import_module("solver.solve")
-    monkeypatch.setattr(solve_module, "SMALL_HESS_COLUMNS", 0)
     graph = planar_graph(8, seed=seed, low=1, high=9)
     total = sum(d["population"] for _, d in graph.nodes(data=True))
     spec = Spec(max_population=math.ceil(total / 3 * 1.3), districts=3, group_attr=None, time_limit_s=30,
                 distance=manhattan(graph))
-    plan = solve(graph, spec)
+    plan = solve(graph, spec, tuning=Tuning(small_hess_columns=0))
     assert any(a["stage"] == "lagrangian" for a in plan.attempts)
     assert plan.status == "optimal"
     assert plan.objective == pytest.approx(brute_force(graph, spec, 3), rel=1e-9)

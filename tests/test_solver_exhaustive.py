@@ -1,7 +1,6 @@
 """The exhaustive search over whole districts and the first-plan mode, against enumeration."""
 from __future__ import annotations
 
-import importlib
 import time
 
 import networkx as nx
@@ -9,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import Spec, solve, verify
+from solver import Spec, Tuning, solve, verify
 from solver.exhaustive import exhaustive_search
 from solver.problem import build_problem
 from solver_fixtures import assignment_invariants, band, banded_graph, feasible_plans, path_graph
@@ -68,13 +67,13 @@ def test_first_plan_answers_yes_or_no_correctly(seed, n, k, slack, objective):
 
 
 @pytest.mark.parametrize("objective", ["inertia", "cut-edges"])
-def test_models_alone_still_prove_contiguity_infeasible(monkeypatch, objective):
+def test_models_alone_still_prove_contiguity_infeasible(objective):
     """Without the exhaustive search, each model proves k = 2 impossible on a star (cap 11, total 21)."""
-    monkeypatch.setattr(importlib.import_module("solver.solve"), "EXHAUSTIVE_MAX_ATOMS", 0)
     graph = nx.star_graph(4)
     graph = nx.relabel_nodes(graph, {i: "abcde"[i] for i in range(5)})
     for uid in graph.nodes:
         graph.nodes[uid].update(population=1 if uid == "a" else 5, x=float(ord(uid)), y=0.0)
-    plan = solve(graph, Spec(max_population=11, districts=2, objective=objective, time_limit_s=20))
+    plan = solve(graph, Spec(max_population=11, districts=2, objective=objective, time_limit_s=20),
+                 tuning=Tuning(exhaustive_max_atoms=0))
     assert plan.status == "infeasible"
     assert [a["stage"] for a in plan.attempts if a["status"] == "infeasible"] == ["mip"]

@@ -2,7 +2,6 @@
 optimum needs is ever removed, and ``solve`` still reaches the optimum of the full Hess model."""
 from __future__ import annotations
 
-import importlib
 import math
 import time
 
@@ -16,10 +15,8 @@ from solver.hess_model import build_hess, hess_cuts
 from solver.lagrangian import cost_matrix, fix_over, lagrangian
 from solver.linear import HighsRunner
 from solver.problem import build_problem
-from solver.solve import _rows_block
-
-# The module, not the function of the same name that the package exports.
-solve_module = importlib.import_module("solver.solve")
+from solver.linear import row_block
+from solver.tuning import Tuning
 
 
 def _instance(n: int, k: int, seed: int, headroom: float = 0.05):
@@ -42,7 +39,7 @@ def _full_optimum(problem, k: int):
         rows = hess_cuts(problem, hess, assignment, centres)
         if not rows:
             return result.objective * hess.scale, assignment, centres
-        runner.add_rows(_rows_block(runner, rows))
+        runner.add_rows(row_block(rows))
     raise AssertionError("the full model kept returning disconnected plans")
 
 
@@ -105,17 +102,15 @@ def test_lp_dual_fixing_keeps_the_optimum(medium):
     assert keep.sum() < allowed.sum()
 
 
-def test_solve_proves_the_full_model_optimum_through_probing(medium, monkeypatch):
+def test_solve_proves_the_full_model_optimum_through_probing(medium):
     """At this size ``solve`` would take the full model; the thresholds are lowered so that the same
     instance goes through the Lagrangian, probing and the reduced exact model."""
     graph, spec, problem, value, _, _ = medium
-    monkeypatch.setattr(solve_module, "SMALL_HESS_COLUMNS", 100)
-    monkeypatch.setattr(solve_module, "PROBE_ABOVE_COLUMNS", 0)
-    monkeypatch.setattr(solve_module, "PROBE_MAX_GAP", 1.0)
-    plan = solve(graph, spec)
+    tuning = Tuning(small_hess_columns=100, probe_above_columns=0, probe_max_gap=1.0)
+    plan = solve(graph, spec, tuning=tuning)
     assignment_invariants(graph, spec, plan)
     assert any(a["stage"] == "probing" for a in plan.attempts), [a["stage"] for a in plan.attempts]
     assert plan.status == "optimal"
     assert plan.objective == pytest.approx(value + float(problem.atom_inertia.sum()), rel=1e-6)
-    again = solve(graph, spec)
+    again = solve(graph, spec, tuning=tuning)
     assert again.assignment == plan.assignment

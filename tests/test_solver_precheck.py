@@ -26,12 +26,13 @@ def test_group_above_cap_is_named():
     assert any("group '三期' (2 units: a, b) has 20 population together" in r for r in reasons)
 
 
-def test_disconnected_graph_lists_components():
-    """a — b    c — d   (two parts)"""
+def test_disconnected_graph_alone_is_no_reason():
+    """a — b    c — d   (two parts): each part can have its own districts (tests/test_solver_parts.py)."""
     graph = path_graph([5, 5, 5, 5])
     graph.remove_edge("b", "c")
-    reasons = precheck(graph, Spec(max_population=10))
-    assert any("2 separate parts" in r and "[a, b]" in r and "[c, d]" in r for r in reasons)
+    assert precheck(graph, Spec(max_population=10)) == []
+    reasons = precheck(graph, Spec(max_population=20, districts=1))
+    assert any("2 separate parts need at least 2" in r for r in reasons), reasons
 
 
 def test_too_few_facilities():

@@ -1,7 +1,6 @@
 """solve(): exact answers on graphs small enough to enumerate, honest statuses, determinism, backends."""
 from __future__ import annotations
 
-import importlib
 import math
 import random
 
@@ -10,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import Spec, solve, verify
+from solver import Spec, Tuning, solve, verify
 from solver_fixtures import assignment_invariants, brute_force as enumerated_optimum, grid_graph, path_graph, planar_graph
 
 
@@ -219,17 +218,13 @@ def test_larger_random_graphs_give_verified_plans():
 
 @pytest.mark.parametrize("polish", [0, 10**9])
 @pytest.mark.parametrize(("seed", "n", "k"), [(21, 8, 2), (22, 9, 3), (23, 9, 4), (24, 8, 3)])
-def test_reduced_cost_fixing_path_is_exact(monkeypatch, seed, n, k, polish):
+def test_reduced_cost_fixing_path_is_exact(seed, n, k, polish):
     """Force the Lagrangian bound + reduced-cost fixing path (normally used above ~55 units) on graphs
     small enough to enumerate: its optimal claims must still be the brute-force optimum."""
-    solve_module = importlib.import_module("solver.solve")  # the package re-exports solve(), shadowing it
-
-    monkeypatch.setattr(solve_module, "SMALL_HESS_COLUMNS", 0)
-    monkeypatch.setattr(solve_module, "POLISH_ABOVE_COLUMNS", polish)
     graph = small_graph(seed, n)
     total = sum(d["population"] for _, d in graph.nodes(data=True))
     spec = Spec(max_population=math.ceil(total / k * 1.3), districts=k, time_limit_s=30)
-    plan = solve(graph, spec)
+    plan = solve(graph, spec, tuning=Tuning(small_hess_columns=0, polish_above_columns=polish))
     expected = brute_force(graph, spec, k)
     assert expected is not None
     assert plan.status == "optimal"
@@ -239,19 +234,12 @@ def test_reduced_cost_fixing_path_is_exact(monkeypatch, seed, n, k, polish):
 
 def test_lagrangian_path_matches_the_full_model():
     """60 units: the full Hess model and the fixed (reduced) one prove the same optimum."""
-    solve_module = importlib.import_module("solver.solve")  # the package re-exports solve(), shadowing it
-
     graph = planar_graph(60, seed=4)
     total = sum(d["population"] for _, d in graph.nodes(data=True))
     spec = Spec(max_population=total / 3 * 1.08, districts=3, time_limit_s=30)
     reduced = solve(graph, spec)
     assert any(a["stage"] == "lagrangian" for a in reduced.attempts)
-    original = solve_module.SMALL_HESS_COLUMNS
-    try:
-        solve_module.SMALL_HESS_COLUMNS = 10**9
-        full = solve(graph, spec)
-    finally:
-        solve_module.SMALL_HESS_COLUMNS = original
+    full = solve(graph, spec, tuning=Tuning(small_hess_columns=10**9))
     assert not any(a["stage"] == "lagrangian" for a in full.attempts)
     assert reduced.status == full.status == "optimal"
     assert reduced.objective == pytest.approx(full.objective, rel=1e-6)

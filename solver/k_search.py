@@ -1,0 +1,153 @@
+"""The search over the number of districts k.
+
+A given k is solved with the whole budget. ``districts="auto"`` asks for the fewest k with a plan, and
+must answer even when deciding the fewest k is hard (a tight cap: k = ceil(total / cap) may take longer
+than the budget to decide, while a larger k is easy). So it runs in three steps:
+
+1. **secure**: the heuristic, stopping at its first plan, tries k = low (within ``Tuning.secure_share``
+   of the budget), then a generous k (average district at most ``Tuning.generous_fill`` of the cap) and
+   up, until one k has a verified plan;
+2. **decide**: the k below it, downwards, all within ``Tuning.decide_share`` of the time left, only
+   for existence (heuristic, exhaustive search, the labelling model with a zero objective): a plan makes k
+   the new answer; the first k without one ends the descent, proven impossible or undecided (the k
+   below are then proven too when fewer districts can never help, else undecided);
+3. **improve**: the rest of the time optimises the chosen k from its plan (bound and gap).
+
+When step 1 finds nothing, the k are tried in ascending order with the whole search, as for a given k.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+from solver.attempts import Attempt
+from solver.one_k import quick_plan, run_heuristic, solve_k
+from solver.outcome import Outcome
+from solver.problem import Problem
+from solver.spec import Spec
+from solver.tuning import Tuning
+
+
+@dataclass
+class Search:
+    """What the search over k found: the chosen k's outcome (None: no plan), and the k below it (or all k
+    tried, without a plan) that were proven impossible or left undecided."""
+
+    chosen: Outcome | None = None
+    proven_infeasible: list[int] = field(default_factory=list)
+    undecided: list[int] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def note(self, outcome: Outcome) -> None:
+        """A k without a plan: proven impossible or undecided."""
+        (self.proven_infeasible if outcome.proven_infeasible else self.undecided).append(outcome.k)
+
+
+def search_k(problem: Problem, spec: Spec, k_values: list[int], *, deadline: float, tuning: Tuning) -> Search:
+    if spec.districts != "auto" or len(k_values) <= 1:
+        return _ascending(problem, spec, k_values, deadline=deadline, tuning=tuning, search=Search())
+    search = Search()
+    secured, exhausted = _secure(problem, spec, k_values, deadline=deadline, tuning=tuning, search=search)
+    if secured is None:
+        rest = [k for k in k_values if k not in search.proven_infeasible]
+        return _ascending(problem, spec, rest, deadline=deadline, tuning=tuning, search=search, exhausted=exhausted)
+    chosen = secured
+    existence = replace(spec, first_plan=True)
+    below = [k for k in reversed(k_values) if k < secured.k and k not in search.proven_infeasible]
+    now = time.monotonic()
+    decide_end = now + tuning.decide_share * (deadline - now)
+    for position, k in enumerate(below):
+        outcome = Outcome(k=k)
+        if decide_end - time.monotonic() > 0.05:
+            outcome = solve_k(problem, existence, k, deadline=decide_end, last=True, tuning=tuning,
+                              heuristic=k not in exhausted)
+            search.attempts.extend(outcome.attempts)
+        if outcome.candidate is not None:
+            chosen = outcome
+            continue
+        search.note(outcome)
+        rest = below[position + 1:]
+        if outcome.proven_infeasible and _monotone(problem, spec):
+            search.proven_infeasible.extend(rest)
+        else:
+            search.undecided.extend(rest)
+        break
+    search.chosen = _improve(problem, spec, chosen, deadline=deadline, tuning=tuning, search=search)
+    return search
+
+
+def _monotone(problem: Problem, spec: Spec) -> bool:
+    """Whether a plan with k − 1 districts always gives one with k: split any district of two atoms or
+    more along a spanning tree; both parts stay under the cap. A floor, a facility in every district,
+    linked atoms or earlier plans to differ from can break that."""
+    return (problem.min_population <= 0 and not spec.require_facility and not problem.links
+            and not problem.distinct_from)
+
+
+def _secure(problem: Problem, spec: Spec, k_values: list[int], *, deadline: float, tuning: Tuning,
+            search: Search) -> tuple[Outcome | None, set[int]]:
+    """The first k with a heuristic plan, and the k whose heuristic ran all its restarts without one.
+
+    k = low gets ``Tuning.secure_share`` of the time (when it is easy the first plan comes at once), then
+    the generous k and up each get all the time left: the heuristic returns at its first plan, so an easy
+    k costs little, and a k where it finds none ends when its restarts do."""
+    generous = math.ceil(problem.total_population / (tuning.generous_fill * problem.max_population) - 1e-9)
+    low = k_values[0]
+    exhausted: set[int] = set()
+    for position, k in enumerate([low] + [k for k in k_values if k >= max(generous, low + 1)]):
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        slice_end = now + tuning.secure_share * (deadline - now) if position == 0 else deadline
+        outcome = quick_plan(problem, spec, k, deadline=slice_end)
+        search.attempts.extend(outcome.attempts)
+        if outcome.candidate is not None:
+            return outcome, exhausted
+        if outcome.proven_infeasible:
+            search.proven_infeasible.append(k)
+        elif time.monotonic() < slice_end:
+            exhausted.add(k)
+        elif position > 0:
+            break  # out of time, not of restarts: the whole search takes what is left
+    return None, exhausted
+
+
+def _improve(problem: Problem, spec: Spec, chosen: Outcome, *, deadline: float, tuning: Tuning,
+             search: Search) -> Outcome:
+    """The rest of the time optimises the chosen k from its plan (not in first-plan mode, nor when the
+    plan is already proven optimal)."""
+    candidate, bound = chosen.candidate, chosen.bound
+    proven = bound is not None and candidate.objective - bound <= tuning.optimal_gap * abs(candidate.objective)
+    if spec.first_plan or proven or deadline - time.monotonic() <= 0.05:
+        return chosen
+    # The heuristic's best of its restarts is a far better warm start than a first plan, but it must
+    # leave the model time to state a bound (on a busy machine its restarts took the whole budget).
+    warm = Outcome(k=chosen.k)
+    warm.offer(candidate)
+    now = time.monotonic()
+    run_heuristic(problem, spec, warm, deadline=now + tuning.improve_heuristic_share * (deadline - now))
+    search.attempts.extend(warm.attempts)
+    improved = solve_k(problem, spec, chosen.k, deadline=deadline, last=True, tuning=tuning, start=warm.candidate,
+                       heuristic=False)
+    search.attempts.extend(improved.attempts)
+    improved.raise_bound(bound)
+    return improved
+
+
+def _ascending(problem: Problem, spec: Spec, k_values: list[int], *, deadline: float, tuning: Tuning,
+               search: Search, exhausted: set[int] = frozenset()) -> Search:
+    """Each k in turn with the whole search until one has a plan (an intermediate k without a plan in
+    hand gets half of the time left, so that larger k get a turn); ``exhausted``: k whose heuristic
+    already ran to the end without a plan."""
+    for position, k in enumerate(k_values):
+        if time.monotonic() >= deadline and position > 0:
+            break
+        outcome = solve_k(problem, spec, k, deadline=deadline, last=position == len(k_values) - 1, tuning=tuning,
+                          heuristic=k not in exhausted)
+        search.attempts.extend(outcome.attempts)
+        if outcome.candidate is not None:
+            search.chosen = outcome
+            break
+        search.note(outcome)
+    return search

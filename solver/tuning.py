@@ -1,0 +1,95 @@
+"""Every knob of ``solve``'s search in one frozen record, passed in (``solve(graph, spec, tuning=…)``).
+
+The defaults are what the benchmarks were measured with; tests pass a ``Tuning`` with a few fields
+changed (``dataclasses.replace(DEFAULT_TUNING, …)``) to force a path (e.g. reduced-cost fixing on a
+small graph). "Share" fields are fractions of the wall-clock time left when the stage starts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from solver.exhaustive import MAX_ATOMS as _EXHAUSTIVE_MAX_ATOMS
+
+#: HiGHS options for the exact Hess model once the incumbent is close: its sub-MIP heuristics, restarts
+#: and strong branching took 85 % of a proof at 200 units, k = 5 (8.6 s → 1.4 s with the optimum in hand).
+_EXACT_HIGHS_OPTIONS = MappingProxyType({
+    "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False, "mip_allow_restart": False, "mip_pscost_minreliable": 0})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tuning:
+    """How ``solve`` spends its time; none of these change what a plan must satisfy."""
+
+    #: A plan is called optimal when (objective − bound) / objective is at most this (solver tolerance).
+    optimal_gap: float = 1e-5
+
+    # --- which stage runs -------------------------------------------------------------------------
+    #: The exhaustive search over whole districts runs (when the heuristic found no plan) up to this many atoms.
+    exhaustive_max_atoms: int = _EXHAUSTIVE_MAX_ATOMS
+    #: The full Hess model has atoms × units columns; above this it is not built without a warm start.
+    max_hess_columns: int = 400_000
+    #: Up to this many (atom, centre) pairs the full Hess model is solved directly.
+    small_hess_columns: int = 3_000
+    #: Above this many pairs left after reduced-cost fixing, the exact model is not attempted.
+    max_exact_columns: int = 150_000
+    #: Above this many pairs left after fixing, the incumbent is first improved on a restriction around it.
+    polish_above_columns: int = 4_000
+    #: Above this many pairs left after fixing, candidate centres are probed with the LP first.
+    probe_above_columns: int = 1_500
+    #: Probing, and the proof-oriented HiGHS options, need an incumbent this close to the bound (relative
+    #: gap). Farther away few centres close and the LP over the many pairs left is slow (200 units, k = 5,
+    #: seed 12, at 4 %: its root LP did not finish in 3.8 s), and on grids started from a poor warm start
+    #: HiGHS's own heuristics are worth more.
+    probe_max_gap: float = 0.025
+    #: Above this many (atom, centre) pairs no atoms × units array is built (8 bytes a cell, several arrays
+    #: at once): the Lagrangian bound is computed block by block and nothing is fixed (20,000 units held
+    #: 3.2 GB for one such matrix, and ended in MemoryError at 6.8 GB).
+    max_dense_pairs: int = 25_000_000
+    #: The labelling model has about 4·atoms·k + edges·k columns and 3·atoms·k + 2·edges·k rows.
+    max_label_rows: int = 400_000
+
+    # --- polishing the incumbent (Hess) -------------------------------------------------------------
+    #: Restrictions around the incumbent solved in turn while each improves it.
+    max_polish_rounds: int = 4
+    #: Stop polishing when a round improves the incumbent by less than this share.
+    polish_min_gain: float = 2e-3
+
+    # --- iteration counts ---------------------------------------------------------------------------
+    #: Subgradient steps of the first Lagrangian bound (probing and the LP's duals fix pairs again later,
+    #: so a rough first fixing is enough).
+    lagrangian_iterations: int = 500
+    #: Recombination steps run as the labelling model's warm start.
+    warm_recombination_steps: int = 4_000
+    #: The vertex ordering's light-set MIP (root node only) may use at most this many seconds.
+    ordering_max_s: float = 5.0
+
+    # --- shares of the time left --------------------------------------------------------------------
+    #: ``districts="auto"``: the heuristic looks for a first plan at k = low within this share of the budget
+    #: (then at a generous k, ``generous_fill``); the smaller k than the plan's get ``decide_share`` of the
+    #: time left to be decided (the rest improves the plan). A busy machine must still get a plan (issue 13: 7 of 12 runs ended
+    #: with none when k = low took the whole budget).
+    secure_share: float = 0.3
+    decide_share: float = 0.5
+    #: The improve step's heuristic (best of its restarts, the model's warm start) stops at this share of
+    #: the time left, so that the model can state a bound.
+    improve_heuristic_share: float = 0.5
+    #: The generous k tried to secure a plan: the fewest k whose average district holds at most this share
+    #: of the cap (at 0.9, 800 units, k = 61–63 for a tight low of 55–57: a first plan in 1.4–2.4 s, where
+    #: k = low + 1 took 12 s without one).
+    generous_fill: float = 0.9
+    exhaustive_share: float = 0.3
+    lagrangian_share: float = 0.3
+    polish_share: float = 1 / 3
+    probe_share: float = 0.7
+    dive_share: float = 0.3
+    warm_share: float = 0.1
+    ordering_share: float = 0.1
+
+    #: HiGHS options for the exact Hess model once the incumbent is close (ignored by CBC).
+    exact_highs_options: Mapping[str, object] = field(default_factory=lambda: _EXACT_HIGHS_OPTIONS, hash=False)
+
+
+DEFAULT_TUNING = Tuning()
