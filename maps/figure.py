@@ -147,7 +147,7 @@ def _road_names(ax, context: Context, text: Labeller, halo) -> None:
         ax.text(label.x, label.y, "\n".join(name) if steep else name, rotation=0 if steep else label.angle_deg,
                 rotation_mode="anchor", ha="center", va="center", fontsize=6.5, linespacing=1.0,
                 color=colours.RIVER if label.kind == "river" else "#444444", fontproperties=text.font,
-                path_effects=halo, zorder=5.5)
+                path_effects=halo, zorder=5.5, parse_math=False)
 
 
 def _scale_bar(band, x_range: tuple[float, float], width_m: float) -> None:
