@@ -96,9 +96,28 @@ def community_totals(layers, *, snap_tolerance_m: float = 30.0) -> pd.DataFrame:
                          "population": population, "households": households, "estates": estates})
 
 
+#: More grid cells than this over one face is a mistaken setting (``--grid-size 1`` over a town would build
+#: millions of units, then a model no machine holds): refused before a cell is built.
+MAX_GRID_CELLS = 100_000
+
+
+def _grid_size_for(cells: int, grid_size_m: float) -> float:
+    """The grid size (a round number of metres) that brings ``cells`` within the limit."""
+    return float(math.ceil(grid_size_m * math.sqrt(cells / MAX_GRID_CELLS) / 10.0) * 10)
+
+
 def _grid_cells(geom, grid_size_m: float) -> np.ndarray:
     """Square cells aligned on multiples of ``grid_size_m`` (stable across runs) covering ``geom``."""
     minx, miny, maxx, maxy = geom.bounds
+    columns = math.ceil(maxx / grid_size_m) - math.floor(minx / grid_size_m)
+    rows = math.ceil(maxy / grid_size_m) - math.floor(miny / grid_size_m)
+    if columns * rows > MAX_GRID_CELLS:
+        raise InputError([Problem(
+            "error", "grid", None,
+            f"a {grid_size_m:g} m grid over {maxx - minx:,.0f} m × {maxy - miny:,.0f} m of land would build "
+            f"{columns * rows:,} cells (at most {MAX_GRID_CELLS:,} are allowed)",
+            hint=f"choose a larger --grid-size (e.g. {_grid_size_for(columns * rows, grid_size_m):g}) "
+                 "or give --roads to cut the land into blocks")])
     xs = np.arange(math.floor(minx / grid_size_m), math.ceil(maxx / grid_size_m)) * grid_size_m
     ys = np.arange(math.floor(miny / grid_size_m), math.ceil(maxy / grid_size_m)) * grid_size_m
     gx, gy = np.meshgrid(xs, ys)

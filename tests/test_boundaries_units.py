@@ -106,6 +106,13 @@ def test_without_roads_the_land_is_cut_by_an_aligned_grid_in_reading_order():
     assert len(coarse.frame) == 1 and coarse.frame["population"].iloc[0] == 10
 
 
+def test_a_grid_of_millions_of_cells_is_refused_before_any_cell_is_built():
+    layers = layers_of([("大社区", box(0, 0, 5_000, 4_000))], [], [((100, 400), 1)])
+    with pytest.raises(InputError, match=r"would build 20,000,000 cells.*--grid-size \(e\.g\. 20\)"):
+        build_units(layers, "大社区", grid_size_m=1)
+    assert len(build_units(layers, "大社区", grid_size_m=100).frame) == 2_000
+
+
 def test_a_thin_gap_between_estates_is_halved_between_them_and_keeps_its_people():
     #  +---------+-+---------+
     #  |    A    | |    B    |   a 1 m gap (100 m²) between A and B, with 9 people in it on its midline
