@@ -22,11 +22,14 @@ from maps.totals import cap_text, conservation
 from maps.wording import (METRIC_NAMES, SIDES_ZH, STATUS_ZH, basis_text, check_mark, count, decimal, note_text,
                           percent, plain, yes_no)
 
-_CERTIFICATE_ORDER = ("status", "districts", "minimum_proven", "objective_name", "objective", "bound", "gap",
+_CERTIFICATE_ORDER = ("status", "districts", "minimum_proven", "k_proven_infeasible", "k_undecided",
+                      "objective_name", "objective", "bound", "gap",
                       "runtime_s", "backend", "solver_version", "reasons")
 _CERTIFICATE_NAMES = {
     "status": "求解状态 status", "districts": "新社区数 communities",
     "minimum_proven": "社区数已证明最少 count proven minimal", "objective_name": "目标函数 objective",
+    "k_proven_infeasible": "已证明不可行的更少社区数 fewer communities proven impossible",
+    "k_undecided": "未判定的更少社区数 fewer communities not decided in the time",
     "objective": "目标值 objective value", "bound": "下界 bound", "gap": "最优性差距 gap",
     "runtime_s": "求解时间 runtime (s)", "backend": "求解器 backend", "solver_version": "求解器版本 version",
     "reasons": "说明 reasons", "attempts": "求解记录 attempts",
@@ -211,6 +214,8 @@ def _option_section(view: OptionView, context: Context,
             shown = percent(value)
         elif key == "minimum_proven":
             shown = yes_no(value)
+        elif key in ("k_proven_infeasible", "k_undecided"):
+            shown = "、".join(str(k) for k in value) if value else "—"
         else:
             shown = plain(value)
         certificate.append((_CERTIFICATE_NAMES.get(key, key), shown))
