@@ -366,7 +366,7 @@ def _print_summary(result: Any) -> None:
         print(visible(f"{result.community} → {plan.districts} new communities ({option.label}, {plan.status}"
                       + (f", gap {plan.gap:.2%}" if plan.gap else "") + ", fewest "
                       + ("proven" if plan.minimum_proven else "not proven") + ")"))
-        if getattr(plan, "k_undecided", ()):
+        if plan.k_undecided:
             print(f"  fewer communities not decided in the time: {', '.join(map(str, plan.k_undecided))}"
                   + (f"; proven impossible: {', '.join(map(str, plan.k_proven_infeasible))}"
                      if plan.k_proven_infeasible else ""))
