@@ -7,13 +7,18 @@ chosen with ``"file.gpkg|layername=estates"`` or ``"file.gpkg::estates"``, or fo
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import glob
 import hashlib
 import io
 import logging
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import geopandas as gpd
 import pandas as pd
@@ -124,14 +129,39 @@ def read_layer(source, *, role: str, encoding: str | None = None) -> RawLayer:
     if not path.exists():
         raise _fatal(role, f"file not found: {path}", "check the path")
     info: dict = {"path": str(path), "sha256": file_checksum(path), "layer": layer_name}
+    with _gdal_readable(path) as readable:
+        return _read_path(path, readable, role=role, layer_name=layer_name, encoding=encoding, info=info)
+
+
+@contextlib.contextmanager
+def _gdal_readable(path: Path) -> Iterator[Path]:
+    """A path GDAL opens as given. pyogrio reads ``!`` as an archive separator (``data.zip!layer.shp``), so a
+    file under a folder such as ``方案!`` is read through symbolic links in a temporary folder (a shapefile's
+    sibling files, or a .gdb folder, with it); not needed on Windows, where pyogrio keeps such paths."""
+    if "!" not in str(path) or os.name == "nt":
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="redistrict-read-") as holder:
+        link = Path(holder) / path.name.replace("!", "_")
+        if path.is_dir():
+            link.symlink_to(path.resolve(), target_is_directory=True)
+        else:
+            for sibling in path.parent.glob(glob.escape(path.stem) + ".*"):
+                (Path(holder) / sibling.name.replace("!", "_")).symlink_to(sibling.resolve())
+        yield link
+
+
+def _read_path(path: Path, readable: Path, *, role: str, layer_name: str | None, encoding: str | None,
+               info: dict) -> RawLayer:
+    """``path`` as the user named it (messages, checks); ``readable``, the same file for GDAL."""
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return _read_table(path, role=role, layer_name=layer_name, encoding=encoding, info=info)
+        return _read_table(readable, role=role, layer_name=layer_name, encoding=encoding, info=info)
     if suffix == ".zip":
         raise _fatal(role, f"{path.name} is a zip archive", "unzip it and pass the .shp/.gpkg inside")
     if suffix == ".dwg":
         raise _fatal(role, f"{path.name}: DWG cannot be read here", "save it as DXF from CAD (or export to GeoPackage)")
-    layer = _pick_layer(path, role, layer_name)
+    layer = _pick_layer(readable, role, layer_name)
     notes: list[str] = []
     problems: list[Problem] = []
     read_encoding = None
@@ -156,7 +186,7 @@ def read_layer(source, *, role: str, encoding: str | None = None) -> RawLayer:
             # GDAL decodes DXF text by the drawing's $DWGCODEPAGE; a stated encoding overrides it
             pyogrio.set_gdal_config_options({"DXF_ENCODING": encoding})
             read_encoding = None
-        frame = pyogrio.read_dataframe(path, layer=layer, encoding=read_encoding)
+        frame = pyogrio.read_dataframe(readable, layer=layer, encoding=read_encoding)
     except Exception as exc:
         raise _fatal(role, f"cannot read {path.name}: {exc}") from None
     finally:

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pyogrio
 import pytest
@@ -33,6 +36,20 @@ def test_reads_vector_formats(tmp_path, frames, suffix):
     assert_sample_loaded(layers)
     assert layers.sources["estates"]["sha256"] and len(layers.sources["estates"]["sha256"]) == 64
     assert layers.sources["population"]["features"] == 13
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".shp"])
+def test_reads_files_whose_folder_and_name_hold_an_exclamation_mark(tmp_path, frames, suffix):
+    """GDAL would take ``!`` for an archive separator (``a.zip!b.shp``); a user's folder may well hold one."""
+    plain = {role: Path(path) for role, path in write_layers(tmp_path, frames, suffix=suffix).items()}
+    odd = tmp_path / "方案 一!"
+    odd.mkdir()
+    for path in plain.values():
+        for sibling in path.parent.glob(path.stem + ".*"):
+            shutil.copy(sibling, odd / f"!{sibling.name}")
+    layers = load_layers(**{role: str(odd / f"!{path.name}") for role, path in plain.items()})
+    assert_sample_loaded(layers)
+    assert layers.sources["estates"]["path"] == str(odd / f"!estates{suffix}")
 
 
 def test_reads_layers_from_one_geopackage_by_role_name_or_layername(tmp_path, frames):
