@@ -292,6 +292,17 @@ def _facility_layer(context: Context, gaode: LonLatTransform | None) -> dict[str
     return _collection(features)
 
 
+def _moves_text(metrics: Mapping[str, Any]) -> str | None:
+    """What moves against the recommended option (the caller's metrics), or None for option 1."""
+    if metrics.get("residents_moved") is None:
+        return None
+    text = (f"与方案一相比调整 {count(metrics['residents_moved'])} 人（{percent(metrics.get('residents_moved_share'))}）、"
+            f"{count(metrics.get('estates_moved', 0))} 个楼盘 · vs option 1: {count(metrics['residents_moved'])} "
+            f"residents, {count(metrics.get('estates_moved', 0))} estates moved")
+    names = metrics.get("estates_moved_names")
+    return f"{text}: {names}" if names else text
+
+
 def _panel(views: Sequence[OptionView], context: Context, basemap: str | None) -> str:
     options = []
     for view in views:
@@ -306,6 +317,7 @@ def _panel(views: Sequence[OptionView], context: Context, basemap: str | None) -
             "rows": [{"colour": r.colour, "name": r.name, "population": count(r.population),
                       "households": count(r.households)} for r in view.communities.itertuples(index=False)],
             "totals_match": kept.match is not False, "totals_text": kept.text,
+            "moves": _moves_text(view.metrics),
         })
     notes = ["离线地图：无需联网即可打开 Works offline, no network needed."]
     if any(_approximate(row) for view in views for row in view.estates.itertuples(index=False)):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping, Sequence
 
+import boundaries
 import solver
 from redistrict.config import SplitConfig
 from redistrict.drafts import Draft, describe, read_draft
@@ -57,12 +58,15 @@ def run_check(config: SplitConfig, assignment: str | Path, *, progress: Progress
     draft = read_draft(Path(assignment), units.frame, graph, encoding=config.encoding)
     spec = with_locks(make_spec(config, profile), config, units.frame)
     start = time.perf_counter()
+    complete, extra = _complete(draft, [str(u) for u in units.frame["unit_id"]])
     violations = solver.find_violations(graph, spec, draft.assignment) + _cut_estates(draft)
+    if not any(v.rule is solver.Rule.PIECES for v in violations):
+        # one piece in the graph may still be two on the map (a strip of another community between)
+        violations += [solver.Violation(solver.Rule.PIECES, f"on the map: {message}")
+                       for message in boundaries.check_one_piece(units.frame, complete, graph)]
     timings["check_s"] = _lap(start)
     say(f"checked {len(draft.assignment)} of {len(units.frame)} units: "
         + (f"{len(violations)} broken rule(s)" if violations else "every rule holds"))
-
-    complete, extra = _complete(draft, [str(u) for u in units.frame["unit_id"]])
     names = dict(draft.names) if draft.names else district_names(
         units.frame.assign(district=units.frame["unit_id"].astype(str).map(complete)))
     if extra is not None:

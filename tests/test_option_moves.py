@@ -29,5 +29,9 @@ def test_options_differ_by_the_share_and_the_report_says_what_moves(sample_confi
     assert metrics["estates_moved"] > 0 and metrics["estates_moved_names"]
     report = (result.out_dir / "report.html").read_text(encoding="utf-8")
     assert "residents moved vs option 1" in report and f"{round(moved):,}" in report
+    page = (result.out_dir / "map.html").read_text(encoding="utf-8")
+    shown = page[page.index('data-testid="moves-2"'):]
+    assert f"vs option 1: {round(moved):,} residents, {metrics['estates_moved']} estates moved" in shown[:2000]
+    assert 'data-testid="moves-1"' not in page
     run = json.loads((result.out_dir / "run.json").read_text(encoding="utf-8"))
     assert run["scenario"]["run"]["option_difference"] == 0.15
