@@ -191,6 +191,30 @@ def _without_dust(geom, min_area_m2: float = _DUST_AREA_M2):
     return solid[0] if len(solid) == 1 else shapely.multipolygons(solid)
 
 
+def _crumbs_to_neighbours(geoms: np.ndarray, min_area_m2: float) -> np.ndarray:
+    """Each unit's detached parts under ``min_area_m2`` (the largest part always stays) move to the unit that
+    shares most boundary with them; a crumb that shares none stays where it is."""
+    geoms = np.array(geoms, dtype=object)
+    crumbs: list[tuple[int, object]] = []
+    for i, geom in enumerate(geoms):
+        kept = _without_dust(geom, min_area_m2)
+        if kept is not geom:
+            crumbs += [(i, part) for part in shapely.get_parts(shapely.difference(geom, kept))]
+            geoms[i] = kept
+    if not crumbs:
+        return geoms
+    tree = STRtree(geoms)
+    gained: dict[int, list] = {}
+    for owner, crumb in crumbs:
+        candidates = [int(j) for j in tree.query(crumb, predicate="intersects") if int(j) != owner]
+        shared = [shapely.length(shapely.intersection(shapely.boundary(crumb), geoms[j])) for j in candidates]
+        target = candidates[int(np.argmax(shared))] if candidates and max(shared) > 0 else owner
+        gained.setdefault(target, []).append(crumb)
+    for target, parts in gained.items():
+        geoms[target] = _polygons_only(shapely.union_all([geoms[target], *parts]))
+    return geoms
+
+
 def _polygons_only(geom):
     if geom is None or geom.is_empty:
         return shapely.Polygon()
@@ -397,8 +421,9 @@ def build_units(layers, community: str, *, grid_size_m: float = 250.0, snap_tole
                                   f"'{community_id}-B001')", "give estates other ids (fields: estate_id)")])
     geoms = np.concatenate([estate_geoms, blocks]) if len(blocks) else estate_geoms
     # a detached crumb under 1 m² is no land to draw, but its long zero-width edges would make false
-    # neighbours (a unit "touching" another 40 m away through a spike): crumbs go; people stay counted
-    geoms = np.array([_without_dust(g, _CRUMB_AREA_M2) for g in geoms], dtype=object)
+    # neighbours (a unit "touching" another 40 m away through a spike): each goes to the unit it lies
+    # against, so the units still tile the community exactly
+    geoms = _crumbs_to_neighbours(geoms, _CRUMB_AREA_M2)
     kinds = ["estate"] * n_estates + ["block"] * len(blocks)
     names = estates["name"].astype(str).tolist() + [f"{community_name}地块{k + 1:0{width}d}" for k in range(len(blocks))]
     priority = np.arange(len(geoms))  # estates first, then blocks in reading order

@@ -20,8 +20,9 @@ import solver
 from redistrict.config import SplitConfig
 from redistrict.drafts import Draft, describe, read_draft
 from redistrict.naming import district_names
-from redistrict.pipeline import (Option, Progress, build_community, describe_option, make_spec, open_run,
-                                 settle_date, with_locks, write_run, _lap)
+from redistrict.outdir import staged_output
+from redistrict.pipeline import (Option, Progress, build_community, describe_option, make_spec, open_run, placed,
+                                 planned_files, settle_date, with_locks, write_into, _lap)
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,13 @@ def run_check(config: SplitConfig, assignment: str | Path, *, progress: Progress
                      compliance=list(option.compliance) + [_rule_row(v) for v in violations])
     record = {"check": {"assignment": str(Path(assignment).resolve()), "ok": not violations,
                         "violations": [v.to_dict() for v in violations]} | describe(draft)}
-    files, _ = write_run(config, profile, layers, report, units, graph, [option], timings=timings, clock=clock,
-                         record=record)
-    return CheckResult(out_dir=Path(config.out).resolve(), community=units.community_name, option=option,
+    # the edited plan may sit in the folder it is checked into: it is an input, never overwritten
+    with staged_output(config.out, planned=planned_files(config),
+                       inputs=[*config.inputs.values(), str(assignment)]) as staging:
+        files = write_into(staging, config, profile, layers, report, units, graph, [option], timings=timings,
+                           clock=clock, record=record)
+    out_dir, files, _ = placed(config, staging, files)
+    return CheckResult(out_dir=out_dir, community=units.community_name, option=option,
                        violations=tuple(violations), notes=tuple(draft.notes), files=files)
 
 

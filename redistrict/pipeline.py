@@ -180,28 +180,30 @@ def run_split(config: SplitConfig, *, progress: Progress | None = None,
     config = settle_date(config)
     profile, (layers, report) = open_run(config, progress=say, checked=checked)
     timings["load_s"] = _lap(clock)
+    # the staging folder is made before any solving: an unwritable --out fails first, and an interrupted
+    # or failed run removes it (``redistrict.outdir``)
+    with staged_output(config.out, planned=planned_files(config), inputs=config.inputs.values()) as staging:
+        start = time.perf_counter()
+        units, graph = build_community(layers, config, profile, progress=say)
+        _require_split(units, config, profile)
+        timings["units_s"] = _lap(start)
 
-    start = time.perf_counter()
-    units, graph = build_community(layers, config, profile, progress=say)
-    _require_split(units, config, profile)
-    timings["units_s"] = _lap(start)
+        # estates above the cap: divided now (--split-large-estates), or communities of their own
+        ruled = estate_division.apply_rule(layers, units, graph, make_spec(config, profile),
+                                           divide=config.split_large_estates, progress=say)
+        layers, units, graph = ruled.layers, ruled.units, ruled.graph
+        start = time.perf_counter()
+        options = solve_options(graph, units.frame, layers, config, profile, progress=say, large=ruled.large)
+        options = [estate_division.annotate(option, ruled.divisions, profile.name) for option in options]
+        timings["solve_s"] = _lap(start)
 
-    # estates above the cap: divided now (--split-large-estates), or communities of their own when solving
-    ruled = estate_division.apply_rule(layers, units, graph, make_spec(config, profile),
-                                       divide=config.split_large_estates, progress=say)
-    layers, units, graph = ruled.layers, ruled.units, ruled.graph
-    start = time.perf_counter()
-    options = solve_options(graph, units.frame, layers, config, profile, progress=say, large=ruled.large)
-    options = [estate_division.annotate(option, ruled.divisions, profile.name) for option in options]
-    timings["solve_s"] = _lap(start)
-
-    record = dict(record or {}) | {"large_estates": large_estates.record(
-        config.split_large_estates, options[0].exceptions, ruled.divisions)}
-    files, file_count = write_run(config, profile, layers, report, units, graph, options, timings=timings,
-                                  clock=clock, record=record)
-    return SplitResult(out_dir=Path(config.out).resolve(), community=units.community_name,
-                       options=tuple(options), files=files, totals=plan_totals(units), timings_s=timings,
-                       file_count=file_count)
+        record = dict(record or {}) | {"large_estates": large_estates.record(
+            config.split_large_estates, options[0].exceptions, ruled.divisions)}
+        files = write_into(staging, config, profile, layers, report, units, graph, options, timings=timings,
+                           clock=clock, record=record)
+    out_dir, files, file_count = placed(config, staging, files)
+    return SplitResult(out_dir=out_dir, community=units.community_name, options=tuple(options), files=files,
+                       totals=plan_totals(units), timings_s=timings, file_count=file_count)
 
 
 def settle_date(config: SplitConfig) -> SplitConfig:
@@ -250,32 +252,34 @@ def plan_totals(units: boundaries.Units) -> dict[str, float]:
             "population_out": float(units.population_out), "households_out": float(units.households_out)}
 
 
-def write_run(config: SplitConfig, profile: Profile, layers: boundaries.Layers,
-              report: boundaries.ValidationReport, units: boundaries.Units, graph: nx.Graph,
-              options: Sequence[Option], *, timings: dict[str, float], clock: float,
-              record: Mapping[str, Any] | None = None) -> tuple[dict[str, Path], int]:
-    """Write the run's folder (all files, then run.json, with ``record`` merged in) once population is
-    seen to be conserved in every option; returns ({key: final path}, number of files in the folder).
-    Files are staged and moved into place only when all are written (``redistrict.outdir``)."""
+def write_into(staging: Path, config: SplitConfig, profile: Profile, layers: boundaries.Layers,
+               report: boundaries.ValidationReport, units: boundaries.Units, graph: nx.Graph,
+               options: Sequence[Option], *, timings: dict[str, float], clock: float,
+               record: Mapping[str, Any] | None = None) -> dict[str, Path]:
+    """Write the run's files into ``staging`` (run.json last, with ``record`` merged in) once population is
+    seen to be conserved in every option; returns {key: path in staging}."""
     totals = _conserved_totals(units, options)
     start = time.perf_counter()
-    with staged_output(config.out, planned=planned_files(config), inputs=config.inputs.values()) as staging:
-        # the Tianditu key is the user's secret: taken from the environment, never written to run.json
-        files = dict(maps.write_outputs(staging, _proposals(options, units, graph, layers),
-                                        _context(layers, units, graph, report, config, profile),
-                                        basemap=config.basemap, tianditu_key=os.environ.get("TIANDITU_KEY"),
-                                        shapefile=config.shapefile))
-        timings["write_s"] = _lap(start)
-        timings["total_s"] = _lap(clock)
-        run = provenance.run_record(config=config, profile=profile, layers=layers, units=units, graph=graph,
-                                    options=options, totals=totals, timings=timings,
-                                    report=report) | dict(record or {})
-        (staging / RUN_MARKER).write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
+    # the Tianditu key is the user's secret: taken from the environment, never written to run.json
+    files = dict(maps.write_outputs(staging, _proposals(options, units, graph, layers),
+                                    _context(layers, units, graph, report, config, profile),
+                                    basemap=config.basemap, tianditu_key=os.environ.get("TIANDITU_KEY"),
+                                    shapefile=config.shapefile))
+    timings["write_s"] = _lap(start)
+    timings["total_s"] = _lap(clock)
+    run = provenance.run_record(config=config, profile=profile, layers=layers, units=units, graph=graph,
+                                options=options, totals=totals, timings=timings,
+                                report=report) | dict(record or {})
+    (staging / RUN_MARKER).write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
+    return files | {"run": staging / RUN_MARKER}
+
+
+def placed(config: SplitConfig, staging: Path, files: Mapping[str, Path]) -> tuple[Path, dict[str, Path], int]:
+    """Where the staged files are now (the output folder) and how many files this run wrote."""
     out_dir = Path(config.out).resolve()
     file_count = len(read_manifest(out_dir).get("files", {}))  # what this run wrote, not the user's files
     log.info("wrote %d files to %s", file_count, out_dir)
-    return ({name: out_dir / Path(path).relative_to(staging) for name, path in files.items()}
-            | {"run": out_dir / RUN_MARKER}), file_count
+    return out_dir, {name: out_dir / Path(path).relative_to(staging) for name, path in files.items()}, file_count
 
 
 def _conserved_totals(units: boundaries.Units, options: Sequence[Option]) -> dict[str, float]:

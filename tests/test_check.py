@@ -133,4 +133,4 @@ def test_help_documents_check_and_exit_5(capsys):
 
 def test_option_difference_out_of_range_is_a_usage_error(capsys):
     assert main(["demo", "--options", "2", "--option-difference", "1.5", "--out", "unused"]) == 2
-    assert "option difference" in capsys.readouterr().err
+    assert "--option-difference must be a share" in capsys.readouterr().err

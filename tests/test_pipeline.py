@@ -211,5 +211,5 @@ def test_date_must_be_a_day():
     from redistrict.errors import UsageError
 
     assert SplitConfig().with_overrides(date="2026-11-25").date == "2026-11-25"
-    with pytest.raises(UsageError, match="--date 2026-11-25"):
+    with pytest.raises(UsageError, match=r"--date must be a day as YYYY-MM-DD \(e.g. 2026-11-25\), got .25/11/2026."):
         SplitConfig().with_overrides(date="25/11/2026")
