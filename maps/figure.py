@@ -8,6 +8,7 @@ With a CJK font the labels are the new communities' Chinese names; without one t
 from __future__ import annotations
 
 import io
+import unicodedata
 from typing import Callable
 
 from matplotlib import patheffects
@@ -108,7 +109,7 @@ def option_png(view: OptionView, context: Context, *,
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
     _road_names(ax, context, text, halo)
     for row in communities.itertuples(index=False):
-        label = text.pick(f"{row.name}\n{count(row.population)} 人",
+        label = text.pick(f"{_drawable(row.name)}\n{count(row.population)} 人",
                           f"Community {row.district}\n{count(row.population)}")
         ax.text(row.label_x, row.label_y, label, ha="center", va="center", fontsize=7.5,
                 fontproperties=text.font, path_effects=halo, zorder=6, parse_math=False)
@@ -135,12 +136,18 @@ def option_png(view: OptionView, context: Context, *,
     return buffer.getvalue()
 
 
+def _drawable(name: object) -> str:
+    """A name as the figure draws it: control, format and line-separator characters (no glyph in any
+    font; a line separator would break the label) become spaces."""
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in str(name))
+
+
 def _road_names(ax, context: Context, text: Labeller, halo) -> None:
     """Each named road and river once, along the line; upright characters one under the other on a steep
     one, as Chinese maps set them. Without a font that has the glyphs the names are left off (no boxes)."""
     area = shapely.union_all(np.asarray(list(context.boundary.geometry), dtype=object))
     for label in road_labels(context.roads, area):
-        name = text.pick(label.name, "")
+        name = text.pick(_drawable(label.name), "")
         if not name:
             continue
         steep = abs(label.angle_deg) > 60
