@@ -96,7 +96,7 @@ def test_local_batch_survives_bad_data_and_hostile_names_and_reruns_only_what_ch
     assert (summary["status"] == "not needed").sum() == len(first.jobs) - 3
     page = (first.out_dir / "summary.html").read_text(encoding="utf-8")
     assert html.escape(broken.message.splitlines()[0]) in page  # the failed community's reason, as text
-    assert all(f'href="{job.folder}/report.html"' in page for job in split)
+    assert all(f'href="./{job.folder}/report.html"' in page for job in split)
 
     marks = {job.folder: (first.out_dir / job.folder / "run.json").stat().st_mtime_ns for job in split}
     second = run_batch(config, jobs=2, progress=False)
