@@ -108,22 +108,21 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarra
 
 def to_wgs84(datum: str, lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Convert lon/lat given in ``datum`` ('wgs84' | 'gcj02' | 'bd09') to WGS84."""
-    datum = normalise_datum(datum)
-    if datum == "gcj02":
-        return gcj02_to_wgs84(lon, lat)
-    if datum == "bd09":
-        return bd09_to_wgs84(lon, lat)
-    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return _convert(_TO_WGS84, datum, lon, lat)
 
 
 def from_wgs84(datum: str, lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 lon/lat expressed in ``datum`` (the forward transform; identity for 'wgs84')."""
-    datum = normalise_datum(datum)
-    if datum == "gcj02":
-        return wgs84_to_gcj02(lon, lat)
-    if datum == "bd09":
-        return wgs84_to_bd09(lon, lat)
-    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return _convert(_FROM_WGS84, datum, lon, lat)
+
+
+_TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+_FROM_WGS84 = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
+
+
+def _convert(table, datum: str, lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    transform = table.get(normalise_datum(datum))
+    return transform(lon, lat) if transform else (np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
 
 
 LABELS = {"wgs84": "WGS84", "gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}
