@@ -180,7 +180,9 @@ def _rule_sums(views: Sequence[OptionView]) -> dict[str, Any]:
                 if cell["has_present"]:
                     parts.append(f"现有 present Σ {count(cell['present'])}")
             if cell["judged"]:
-                parts.append(f"不符合 failed {cell['failed']}")
+                # how many new communities break the rule, or that all of them hold it
+                parts.append(f"{cell['failed']} 个社区不符合 of {cell['judged']} fail" if cell["failed"]
+                             else f"全部符合 all {cell['judged']} meet it")
             elif not cell["has_present"]:
                 # nothing to judge against: say what is missing rather than "failed 0"
                 parts.append(_missing_present(rule))
