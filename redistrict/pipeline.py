@@ -26,6 +26,7 @@ from redistrict.outdir import RUN_MARKER, check_target, read_manifest, staged_ou
 from redistrict.profiles import Profile, builtin_profile_names, check_district, load_profile
 from redistrict.moves import with_moves
 from redistrict.sites import headroom, limits, service_sites
+from redistrict.triage import triage_errors
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +151,35 @@ def inspect_inputs(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.V
 
 
 def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.ValidationReport]:
-    """Read (and with ``--repair`` repair) the layers; refuse them, naming every problem, when they hold errors."""
+    """Read (and with ``--repair`` repair) the layers; refuse them, naming every problem, when they hold
+    errors that concern the community to split (``--community``) or the whole city. Errors in the features
+    of other communities are warnings: a planner splitting one community is not stopped by another's data."""
     layers, report = inspect_inputs(config)
     for problem in report.warnings:
         log.warning("%s", problem)
+    target = _named_community(layers, config.community)
+    if report.errors and target is not None:
+        triage = triage_errors(layers, report)
+        if not triage.citywide:
+            own = triage.by_community.get(target, ())
+            for problem in report.errors:
+                if problem not in own:
+                    log.warning("%s (in another community's data: not used to split %s)", problem,
+                                config.community)
+            if own:
+                raise boundaries.InputError(list(own))
+            return layers, report
     report.raise_for_errors()
     return layers, report
+
+
+def _named_community(layers: boundaries.Layers, community: str | None) -> str | None:
+    """The id of the community ``--community`` names, when exactly one matches (else the usual errors)."""
+    if not community:
+        return None
+    frame = layers.communities
+    ids = {str(cid) for cid, name in zip(frame["community_id"], frame["name"]) if community in (str(cid), str(name))}
+    return ids.pop() if len(ids) == 1 else None
 
 
 OUTPUT_FILES = ("plan.geojson", "plan.gpkg", "assignment.csv", "map.html", "report.html", RUN_MARKER)

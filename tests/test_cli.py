@@ -370,3 +370,23 @@ def test_contradictory_settings_exit_2_before_reading_the_layers(flags, culprit,
     err = capsys.readouterr().err
     assert culprit in err and err.count("error:") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_bad_data_of_another_community_does_not_stop_a_split_of_this_one(tmp_path, capsys):
+    """A negative count in 新围社区's estate stops a split of 新围社区 (naming the estate), not of 榕湖社区."""
+    paths = sample_paths()
+    estates = gpd.read_file(paths["estates"])
+    communities = gpd.read_file(paths["communities"])
+    xinwei = communities.loc[communities["name"] == "新围社区", "geometry"].iloc[0]
+    bad = estates.index[estates.within(xinwei)][0]
+    estates.loc[bad, "households"] = -5
+    estates.to_file(tmp_path / "estates.geojson", driver="GeoJSON")
+    layers = [f"--{k}={v}" for k, v in paths.items() if k != "estates"] + [f"--estates={tmp_path / 'estates.geojson'}"]
+    assert main(["split", *layers, "--community", "榕湖社区", "--cap", "10000", "--time-limit", "20",
+                 "--out", str(tmp_path / "rh")]) == 0
+    captured = capsys.readouterr()
+    assert estates.loc[bad, "name"] in captured.err and "another community's data" in captured.err
+    assert (tmp_path / "rh" / "plan.geojson").is_file()
+    assert main(["split", *layers, "--community", "新围社区", "--districts", "2", "--out", str(tmp_path / "xw")]) == 2
+    err = capsys.readouterr().err
+    assert estates.loc[bad, "name"] in err and "negative" in err and not (tmp_path / "xw").exists()
