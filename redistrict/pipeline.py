@@ -152,8 +152,9 @@ def inspect_inputs(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.V
 
 def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.ValidationReport]:
     """Read (and with ``--repair`` repair) the layers; refuse them, naming every problem, when they hold
-    errors that concern the community to split (``--community``) or the whole city. Errors in the features
-    of other communities are warnings: a planner splitting one community is not stopped by another's data."""
+    errors that concern the community to split (``--community``), the communities layer or the whole city.
+    Errors in the estates or points of other communities are warnings: a planner splitting one community is
+    not stopped by another's data."""
     layers, report = inspect_inputs(config)
     for problem in report.warnings:
         log.warning("%s", problem)
@@ -161,7 +162,9 @@ def load_checked(config: SplitConfig) -> tuple[boundaries.Layers, boundaries.Val
     if report.errors and target is not None:
         triage = triage_errors(layers, report)
         if not triage.citywide:
-            own = triage.by_community.get(target, ())
+            # a problem of the communities layer (an overlap, a gap) changes the neighbours' land too
+            mine = triage.by_community.get(target, ())
+            own = tuple(p for p in report.errors if p.layer == "communities" or p in mine)
             for problem in report.errors:
                 if problem not in own:
                     log.warning("%s (in another community's data: not used to split %s)", problem,
