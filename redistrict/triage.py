@@ -27,6 +27,10 @@ def triage_errors(layers: boundaries.Layers, report: boundaries.ValidationReport
     citywide: list[boundaries.Problem] = []
     for problem in report.errors:
         concerned = owners.get(problem.layer, {}).get(problem.feature, set()) if problem.feature else set()
+        if concerned and problem.layer == "communities":
+            # an overlap names one community and quotes the other («…»): both lose or gain land
+            concerned = concerned | {cid for label, ids in owners["communities"].items()
+                                     if f"«{label}»" in problem.message for cid in ids}
         if not concerned:
             citywide.append(problem)
         for community_id in sorted(concerned):

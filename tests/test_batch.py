@@ -200,3 +200,19 @@ def test_batch_runs_on_a_real_dask_cluster(city, tmp_path):
                            progress=False)
     assert_batch_verified(result, expected=2)
     assert {job.status for job in result.jobs} == {JobStatus.DONE, JobStatus.NOT_NEEDED}
+
+
+def test_an_overlap_between_two_communities_concerns_both():
+    """The overlap problem names one community and quotes the other: a batch must not split either on it."""
+    from redistrict.sample import sample_paths
+    from redistrict.triage import triage_errors
+
+    layers = load_inputs(SplitConfig(inputs={k: str(v) for k, v in sample_paths().items()}))
+    ids = dict(zip(layers.communities["name"], layers.communities["community_id"].astype(str)))
+    overlap = boundaries.Problem("error", "communities", "翠峰社区", "overlaps «榕湖社区» by 1,200 m² (3% of the "
+                                 "smaller one)")
+    estate = boundaries.Problem("error", "estates", str(layers.estates["name"].iloc[0]), "households is negative")
+    triage = triage_errors(layers, boundaries.ValidationReport((overlap, estate)))
+    assert overlap in triage.by_community[ids["翠峰社区"]] and overlap in triage.by_community[ids["榕湖社区"]]
+    assert ids["新围社区"] not in triage.by_community or overlap not in triage.by_community[ids["新围社区"]]
+    assert not triage.citywide
