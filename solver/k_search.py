@@ -11,7 +11,10 @@ than the budget to decide, while a larger k is easy). So it runs in three steps:
    for existence (heuristic, exhaustive search, the labelling model with a zero objective): a plan makes k
    the new answer; the first k without one ends the descent, proven impossible or undecided (the k
    below are then proven too when fewer districts can never help, else undecided);
-3. **improve**: the rest of the time optimises the chosen k from its plan (bound and gap).
+3. **improve**: the rest of the time optimises the chosen k from its plan (bound and gap);
+4. **decide again**: when improving ends before the deadline (its bound stalled), the smaller k still open
+   are decided again with fresh heuristic seeds until the time is spent; a plan found there becomes the
+   answer and is improved in turn.
 
 When step 1 finds nothing, the k are tried in ascending order with the whole search, as for a given k.
 """
@@ -52,29 +55,57 @@ def search_k(problem: Problem, spec: Spec, k_values: list[int], *, deadline: flo
     if secured is None:
         rest = [k for k in k_values if k not in search.proven_infeasible]
         return _ascending(problem, spec, rest, deadline=deadline, tuning=tuning, search=search, exhausted=exhausted)
-    chosen = secured
-    existence = replace(spec, first_plan=True)
-    below = [k for k in reversed(k_values) if k < secured.k and k not in search.proven_infeasible]
     now = time.monotonic()
-    decide_end = now + tuning.decide_share * (deadline - now)
-    for position, k in enumerate(below):
-        outcome = Outcome(k=k)
-        if decide_end - time.monotonic() > 0.05:
-            outcome = solve_k(problem, existence, k, deadline=decide_end, last=True, tuning=tuning,
-                              heuristic=k not in exhausted)
-            search.attempts.extend(outcome.attempts)
+    chosen = _descend(problem, spec, secured, k_values, deadline=now + tuning.decide_share * (deadline - now),
+                      tuning=tuning, search=search, skip_heuristic=exhausted)
+    chosen = _improve(problem, spec, chosen, deadline=deadline, tuning=tuning, search=search)
+    # The improve step ends early when its bound stalls (800 units: after 55–70 s of 120 s): the time left
+    # decides the smaller k again, each round with fresh heuristic seeds, and a plan found there is improved.
+    retry = 0
+    while _open_below(chosen.k, k_values, search) and deadline - time.monotonic() > tuning.retry_min_s:
+        retry += 1
+        fresh = replace(spec, seed=spec.seed + RETRY_SEED_STEP * retry)
+        lower = _descend(problem, fresh, chosen, k_values, deadline=deadline, tuning=tuning, search=search,
+                         skip_heuristic=frozenset())
+        if lower is not chosen:
+            chosen = _improve(problem, spec, lower, deadline=deadline, tuning=tuning, search=search)
+    search.chosen = chosen
+    search.undecided = _open_below(chosen.k, k_values, search)
+    return search
+
+
+#: Seed offset of each later round of deciding the smaller k (a fresh set of heuristic restarts).
+RETRY_SEED_STEP = 7919
+
+
+def _open_below(k: int, k_values: list[int], search: Search) -> list[int]:
+    """The k below ``k`` not yet proven impossible."""
+    return [j for j in k_values if j < k and j not in search.proven_infeasible]
+
+
+def _descend(problem: Problem, spec: Spec, chosen: Outcome, k_values: list[int], *, deadline: float,
+             tuning: Tuning, search: Search, skip_heuristic: set[int] | frozenset[int]) -> Outcome:
+    """Decide the k below the chosen one, downwards, only for existence (heuristic, exhaustive search, the
+    labelling model with a zero objective): a plan makes k the new choice; the first k without one ends
+    the descent, and when it was proven impossible so are the k below it if fewer districts can never
+    help. ``skip_heuristic``: k whose heuristic already ran all its restarts without a plan."""
+    existence = replace(spec, first_plan=True)
+    below = list(reversed(_open_below(chosen.k, k_values, search)))
+    for k in below:
+        if deadline - time.monotonic() <= 0.05:
+            break
+        outcome = solve_k(problem, existence, k, deadline=deadline, last=True, tuning=tuning,
+                          heuristic=k not in skip_heuristic)
+        search.attempts.extend(outcome.attempts)
         if outcome.candidate is not None:
             chosen = outcome
             continue
-        search.note(outcome)
-        rest = below[position + 1:]
-        if outcome.proven_infeasible and _monotone(problem, spec):
-            search.proven_infeasible.extend(rest)
-        else:
-            search.undecided.extend(rest)
+        if outcome.proven_infeasible:
+            search.proven_infeasible.append(k)
+            if _monotone(problem, spec):
+                search.proven_infeasible.extend(j for j in below if j < k and j not in search.proven_infeasible)
         break
-    search.chosen = _improve(problem, spec, chosen, deadline=deadline, tuning=tuning, search=search)
-    return search
+    return chosen
 
 
 def _monotone(problem: Problem, spec: Spec) -> bool:

@@ -80,6 +80,9 @@ class Tuning:
     #: of the cap (at 0.9, 800 units, k = 61–63 for a tight low of 55–57: a first plan in 1.4–2.4 s, where
     #: k = low + 1 took 12 s without one).
     generous_fill: float = 0.9
+    #: Once the chosen k is improved, smaller k still open are decided again (fresh heuristic seeds) while
+    #: at least this many seconds are left.
+    retry_min_s: float = 1.0
     exhaustive_share: float = 0.3
     lagrangian_share: float = 0.3
     polish_share: float = 1 / 3

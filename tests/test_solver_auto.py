@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
@@ -12,6 +13,7 @@ import pytest
 from solver_fixtures import assignment_invariants
 
 from solver import Spec, solve, verify
+from solver.tuning import DEFAULT_TUNING
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is a folder of scripts, not an installed package
@@ -50,3 +52,20 @@ def test_a_tight_cap_on_a_busy_machine_still_gets_a_plan(seed):
     low = math.ceil(total / cap)
     assert sorted(plan.k_proven_infeasible + plan.k_undecided) == list(range(low, plan.districts))
     assert plan.minimum_proven == (not plan.k_undecided)
+
+
+def test_time_left_after_improving_decides_the_smaller_k_again():
+    """No time for k = low at first and none to decide the k below the secured plan (a busy machine, forced
+    by the tuning): once the secured k is improved, the time left goes to the smaller k, and the plan comes
+    back at the fewest k there is."""
+    graph = community_instance(60, seed=2)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    cap = math.ceil(total / 4 / 0.9)
+    spec = Spec(max_population=cap, group_attr=None, time_limit_s=20.0)
+    rushed = replace(DEFAULT_TUNING, secure_share=0.0, decide_share=0.0)
+    plan = solve(graph, spec, tuning=rushed)
+    assert plan.status in ("optimal", "feasible"), plan.reasons
+    assert verify(graph, spec, plan.assignment) == []
+    first = next(a.districts for a in plan.attempts if a.status == "feasible")
+    assert first > 4, "the tuning should have left k = 4 without a plan at first"
+    assert plan.districts == 4 and plan.minimum_proven

@@ -1,0 +1,61 @@
+"""The heuristic under caps filled close to the top (a tight ``districts=auto`` k, the 2026 law's band):
+balancing repairs a plan the objective-first search leaves over the cap, and swaps improve plans where no
+single move fits."""
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from solver import Spec
+from solver.graphs import components
+from solver.heuristic import _State, _repair, _seed_centres, _swap_pass, grow, is_feasible, local_search
+from solver.objective import evaluate
+from solver.problem import build_problem
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ is a folder of scripts, not an installed package
+    sys.path.insert(0, str(ROOT))
+from benchmarks.instances import community_instance  # noqa: E402
+
+
+def _grown(problem, k: int, rng_seed: int) -> np.ndarray:
+    grown = grow(problem, k, _seed_centres(problem, k, random.Random(rng_seed)))
+    assert (grown >= 0).all()
+    return grown
+
+
+def test_balancing_repairs_a_plan_stuck_over_the_cap():
+    """800 units, cap 30,000, k = 61 (districts filled to 90 % on average): the objective-first search
+    ends with districts over the cap; balancing first and improving after gives a plan meeting the rules."""
+    problem = build_problem(community_instance(800, seed=1), Spec(max_population=30_000, group_attr=None))
+    k = 61
+    stuck = local_search(problem, _grown(problem, k, 1_000_003 + 7919 + k), k, "inertia", require_facility=False,
+                         deadline=time.monotonic() + 60)
+    assert not is_feasible(problem, stuck, k, False)
+    repaired = _repair(problem, stuck, k, "inertia", require_facility=False, deadline=time.monotonic() + 60)
+    assert repaired is not None and is_feasible(problem, repaired, k, False)
+
+
+def test_swaps_improve_a_full_plan_and_keep_it_valid():
+    """A balanced plan of 10 districts each within 4 % of a cap no single move fits under: swapping
+    adjacent atoms lowers the inertia, every district stays connected and under the cap."""
+    graph = community_instance(150, seed=3)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    k = 10
+    problem = build_problem(graph, Spec(max_population=math.ceil(total / k / 0.96), group_attr=None))
+    balanced = local_search(problem, _grown(problem, k, 3), k, "inertia", require_facility=False,
+                            deadline=time.monotonic() + 60, balance_first=True)
+    assert is_feasible(problem, balanced, k, False)
+    state = _State(problem, balanced, k, "inertia", False)
+    before = evaluate(problem, balanced, "inertia", k)[0]
+    assert _swap_pass(state, time.monotonic() + 60)
+    assert evaluate(problem, state.assign, "inertia", k)[0] < before
+    assert is_feasible(problem, state.assign, k, False)
+    for d in range(k):
+        members = np.flatnonzero(state.assign == d).tolist()
+        assert len(components(problem.atom_neighbours, members)) == 1
