@@ -4,13 +4,14 @@ A given k is solved with the whole budget. ``districts="auto"`` asks for the few
 must answer even when deciding the fewest k is hard (a tight cap: k = ceil(total / cap) may take longer
 than the budget to decide, while a larger k is easy). So it runs in three steps:
 
-1. **secure**: the heuristic, stopping at its first plan, tries k = low (within ``Tuning.secure_share``
-   of the budget), then a generous k (average district at most ``Tuning.generous_fill`` of the cap) and
-   up, until one k has a verified plan;
-2. **decide**: the k below it, downwards, all within ``Tuning.decide_share`` of the time left, only
-   for existence (heuristic, exhaustive search, the labelling model with a zero objective): a plan makes k
-   the new answer; the first k without one ends the descent, proven impossible or undecided (the k
-   below are then proven too when fewer districts can never help, else undecided);
+1. **secure**: the heuristic, stopping at its first plan, tries a generous k (average district at most
+   ``Tuning.generous_fill`` of the cap, or k = low when that is roomy already) and up, until one k has a
+   verified plan: at 800 units this takes 1–2 s where a tight k = low can take the whole budget;
+2. **decide**: only for existence (heuristic, exhaustive search, the labelling model with a zero
+   objective), k = low first (within ``Tuning.secure_share`` of the time left: when it has a plan, nothing
+   else needs deciding), then the k below the plan, downwards, within ``Tuning.decide_share``: a plan
+   makes k the new answer; the first k without one ends the descent, proven impossible or undecided (the
+   k below are then proven too when fewer districts can never help, else undecided);
 3. **improve**: the rest of the time optimises the chosen k from its plan (bound and gap);
 4. **decide again**: when improving ends before the deadline (its bound stalled), the smaller k still open
    are decided again with fresh heuristic seeds until the time is spent; a plan found there becomes the
@@ -55,8 +56,9 @@ def search_k(problem: Problem, spec: Spec, k_values: list[int], *, deadline: flo
     if secured is None:
         rest = [k for k in k_values if k not in search.proven_infeasible]
         return _ascending(problem, spec, rest, deadline=deadline, tuning=tuning, search=search, exhausted=exhausted)
+    chosen = _fewest_first(problem, spec, secured, k_values, deadline=deadline, tuning=tuning, search=search)
     now = time.monotonic()
-    chosen = _descend(problem, spec, secured, k_values, deadline=now + tuning.decide_share * (deadline - now),
+    chosen = _descend(problem, spec, chosen, k_values, deadline=now + tuning.decide_share * (deadline - now),
                       tuning=tuning, search=search, skip_heuristic=exhausted)
     chosen = _improve(problem, spec, chosen, deadline=deadline, tuning=tuning, search=search)
     # The improve step ends early when its bound stalls (800 units: after 55–70 s of 120 s): the time left
@@ -118,30 +120,41 @@ def _monotone(problem: Problem, spec: Spec) -> bool:
 
 def _secure(problem: Problem, spec: Spec, k_values: list[int], *, deadline: float, tuning: Tuning,
             search: Search) -> tuple[Outcome | None, set[int]]:
-    """The first k with a heuristic plan, and the k whose heuristic ran all its restarts without one.
-
-    k = low gets ``Tuning.secure_share`` of the time (when it is easy the first plan comes at once), then
-    the generous k and up each get all the time left: the heuristic returns at its first plan, so an easy
-    k costs little, and a k where it finds none ends when its restarts do."""
+    """The first k from the generous one up with a heuristic plan, and the k whose heuristic ran all its
+    restarts without one. Each k gets all the time left: the heuristic returns at its first plan, so an
+    easy k costs little, and a k where it finds none ends when its restarts do."""
     generous = math.ceil(problem.total_population / (tuning.generous_fill * problem.max_population) - 1e-9)
-    low = k_values[0]
     exhausted: set[int] = set()
-    for position, k in enumerate([low] + [k for k in k_values if k >= max(generous, low + 1)]):
-        now = time.monotonic()
-        if now >= deadline:
+    for k in [k for k in k_values if k >= generous] or k_values[-1:]:
+        if time.monotonic() >= deadline:
             break
-        slice_end = now + tuning.secure_share * (deadline - now) if position == 0 else deadline
-        outcome = quick_plan(problem, spec, k, deadline=slice_end)
+        outcome = quick_plan(problem, spec, k, deadline=deadline)
         search.attempts.extend(outcome.attempts)
         if outcome.candidate is not None:
             return outcome, exhausted
         if outcome.proven_infeasible:
             search.proven_infeasible.append(k)
-        elif time.monotonic() < slice_end:
+        elif time.monotonic() < deadline:
             exhausted.add(k)
-        elif position > 0:
+        else:
             break  # out of time, not of restarts: the whole search takes what is left
     return None, exhausted
+
+
+def _fewest_first(problem: Problem, spec: Spec, secured: Outcome, k_values: list[int], *, deadline: float,
+                  tuning: Tuning, search: Search) -> Outcome:
+    """With a plan in hand, k = ceil(total / cap) is tried for existence first (when it has one, no other
+    k needs deciding), within ``Tuning.secure_share`` of the time left."""
+    low = k_values[0]
+    if secured.k == low or low in search.proven_infeasible:
+        return secured
+    now = time.monotonic()
+    outcome = solve_k(problem, replace(spec, first_plan=True), low, deadline=now + tuning.secure_share * (deadline - now),
+                      last=True, tuning=tuning)
+    search.attempts.extend(outcome.attempts)
+    if outcome.proven_infeasible:
+        search.proven_infeasible.append(low)
+    return outcome if outcome.candidate is not None else secured
 
 
 def _improve(problem: Problem, spec: Spec, chosen: Outcome, *, deadline: float, tuning: Tuning,

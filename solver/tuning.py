@@ -67,10 +67,10 @@ class Tuning:
     ordering_max_s: float = 5.0
 
     # --- shares of the time left --------------------------------------------------------------------
-    #: ``districts="auto"``: the heuristic looks for a first plan at k = low within this share of the budget
-    #: (then at a generous k, ``generous_fill``); the smaller k than the plan's get ``decide_share`` of the
-    #: time left to be decided (the rest improves the plan). A busy machine must still get a plan (issue 13: 7 of 12 runs ended
-    #: with none when k = low took the whole budget).
+    #: ``districts="auto"``: once a plan is secured at a generous k (``generous_fill``), k = low gets this
+    #: share of the time left to be decided, then the k between get ``decide_share`` (the rest improves the
+    #: plan). A busy machine must still get a plan (issue 13: 7 of 12 runs ended with none when k = low took
+    #: the whole budget before any other k was tried).
     secure_share: float = 0.3
     decide_share: float = 0.5
     #: The improve step's heuristic (best of its restarts, the model's warm start) stops at this share of

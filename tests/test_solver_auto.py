@@ -60,7 +60,7 @@ def test_time_left_after_improving_decides_the_smaller_k_again():
     back at the fewest k there is."""
     graph = community_instance(60, seed=2)
     total = sum(d["population"] for _, d in graph.nodes(data=True))
-    cap = math.ceil(total / 4 / 0.9)
+    cap = math.ceil(total / 4 / 0.95)
     spec = Spec(max_population=cap, group_attr=None, time_limit_s=20.0)
     rushed = replace(DEFAULT_TUNING, secure_share=0.0, decide_share=0.0)
     plan = solve(graph, spec, tuning=rushed)
