@@ -16,6 +16,7 @@ class Stage(StrEnum):
 
     ENUMERATION = "enumeration"      # k = 1: the only partition
     HEURISTIC = "heuristic"
+    REASSIGNMENT = "reassignment"    # capacitated reassignment to fixed centres (inertia)
     EXHAUSTIVE = "exhaustive"        # search over whole districts
     RECOMBINATION = "recombination"
     ORDERING = "ordering"            # the labelling model's vertex ordering

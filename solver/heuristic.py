@@ -427,7 +427,7 @@ def _swap_pass(state: _State, deadline: float) -> bool:
 
 # ---------------------------------------------------------------- driver
 
-def _repair(problem: Problem, plan: np.ndarray, k: int, objective: str, *, require_facility: bool,
+def repair_rules(problem: Problem, plan: np.ndarray, k: int, objective: str, *, require_facility: bool,
             deadline: float) -> np.ndarray | None:
     """A plan the objective-first search left breaking a rule, balanced until it meets them and then
     improved again (None when balancing does not help). At 800 units and a cap filled to 90 % on average,
@@ -491,7 +491,7 @@ def heuristic_plan(problem: Problem, k: int, objective: str, *, require_facility
                 continue
             plan = local_search(problem, start, k, objective, require_facility=require_facility, deadline=deadline)
             if not is_feasible(problem, plan, k, require_facility):
-                plan = _repair(problem, plan, k, objective, require_facility=require_facility, deadline=deadline)
+                plan = repair_rules(problem, plan, k, objective, require_facility=require_facility, deadline=deadline)
                 if plan is None:
                     continue
             value, centres = evaluate(problem, plan, objective, k)

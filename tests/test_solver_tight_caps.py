@@ -1,6 +1,6 @@
 """The heuristic under caps filled close to the top (a tight ``districts=auto`` k, the 2026 law's band):
-balancing repairs a plan the objective-first search leaves over the cap, and swaps improve plans where no
-single move fits."""
+balancing repairs a plan the objective-first search leaves over the cap, swaps improve plans where no
+single move fits, and capacitated reassignment moves plans neither can."""
 from __future__ import annotations
 
 import math
@@ -10,12 +10,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from solver import Spec
 from solver.graphs import components
-from solver.heuristic import _State, _repair, _seed_centres, _swap_pass, grow, is_feasible, local_search
+from solver.heuristic import _State, _seed_centres, _swap_pass, grow, is_feasible, local_search, repair_rules
 from solver.objective import evaluate
+from solver.one_k import quick_plan
 from solver.problem import build_problem
+from solver.reassign import reassign
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is a folder of scripts, not an installed package
@@ -37,7 +40,7 @@ def test_balancing_repairs_a_plan_stuck_over_the_cap():
     stuck = local_search(problem, _grown(problem, k, 1_000_003 + 7919 + k), k, "inertia", require_facility=False,
                          deadline=time.monotonic() + 60)
     assert not is_feasible(problem, stuck, k, False)
-    repaired = _repair(problem, stuck, k, "inertia", require_facility=False, deadline=time.monotonic() + 60)
+    repaired = repair_rules(problem, stuck, k, "inertia", require_facility=False, deadline=time.monotonic() + 60)
     assert repaired is not None and is_feasible(problem, repaired, k, False)
 
 
@@ -59,3 +62,20 @@ def test_swaps_improve_a_full_plan_and_keep_it_valid():
     for d in range(k):
         members = np.flatnonzero(state.assign == d).tolist()
         assert len(components(problem.atom_neighbours, members)) == 1
+
+
+def test_reassignment_moves_a_plan_the_local_search_left_at_the_cap():
+    """800 units, cap 30,000, k = 59 (districts 93 % full on average): the heuristic's first plan, which
+    the local search cannot move, improves by more than a fifth through capacitated reassignment to its
+    centres, and still meets every rule with every district in one piece."""
+    spec = Spec(max_population=30_000, group_attr=None)
+    problem = build_problem(community_instance(800, seed=1), spec)
+    k = 59
+    first = quick_plan(problem, spec, k, deadline=time.monotonic() + 60).candidate
+    assert first is not None
+    improved = reassign(problem, first, k, seed=0, deadline=time.monotonic() + 60)
+    assert improved.objective < 0.8 * first.objective
+    assert is_feasible(problem, improved.assignment, k, False)
+    assert evaluate(problem, improved.assignment, "inertia", k)[0] == pytest.approx(improved.objective)
+    for d in range(k):
+        assert len(components(problem.atom_neighbours, np.flatnonzero(improved.assignment == d).tolist())) == 1

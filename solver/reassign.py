@@ -1,0 +1,121 @@
+"""Capacitated reassignment to fixed centres: the improvement that still moves plans filled to the cap.
+
+Single moves and swaps (``solver.heuristic.local_search``) stall when districts are within a few percent
+of the cap, as under the 2026 law's band (~94 % full) or a tight ``districts="auto"`` k (95 %+): a plan
+found there can have twice the inertia of a roomier k. Location–allocation with capacities does not
+stall: with the centres fixed, the best assignment under the floor and cap is a transportation LP (each
+atom restricted to its nearest centres and its own), whose optimum splits at most k − 1 atoms. Split
+atoms go to their largest share, pieces cut off from their district's centre join a neighbouring district,
+the rules are repaired by balancing, and the local search finishes; the centres are re-chosen and the round
+repeats while the plan improves. Only an improvement that meets every rule is kept.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from solver.graphs import components
+from solver.heuristic import Candidate, is_feasible, local_search, repair_rules
+from solver.linear import LinearModel, RunState, make_runner
+from solver.objective import evaluate, imbalance
+from solver.problem import Problem
+
+#: Centres each atom may be reassigned to (its own district's is always allowed): enough for the LP to
+#: move atoms across two or three districts, small enough to solve in well under a second at 800 units.
+NEAREST_CENTRES = 8
+#: Rounds of reassign → repair → local search while the plan improves by at least this share.
+MAX_ROUNDS = 6
+MIN_GAIN = 1e-4
+
+
+def applies(problem: Problem, require_facility: bool) -> bool:
+    """Reassignment handles the cap, floor and contiguity only: not groups, locks, facilities or
+    earlier plans to differ from."""
+    return not (problem.links or problem.apart or problem.distinct_from or problem.distinct_full
+                or require_facility)
+
+
+def reassign(problem: Problem, candidate: Candidate, k: int, *, seed: int, deadline: float) -> Candidate:
+    """A better plan than ``candidate`` (inertia) by capacitated reassignment rounds, or the candidate."""
+    best = candidate
+    for _ in range(MAX_ROUNDS):
+        if time.monotonic() > deadline:
+            break
+        plan = _round(problem, best, k, seed=seed, deadline=deadline)
+        if plan is None:
+            break
+        value, centres = evaluate(problem, plan, "inertia", k)
+        if value >= best.objective * (1 - MIN_GAIN):
+            break
+        best = Candidate(plan, value, imbalance(problem, plan, k), tuple(centres))
+    return best
+
+
+def _round(problem: Problem, candidate: Candidate, k: int, *, seed: int, deadline: float) -> np.ndarray | None:
+    centres = np.asarray(candidate.centres)
+    assignment = _transport(problem, centres, candidate.assignment, k, seed=seed, deadline=deadline)
+    if assignment is None:
+        return None
+    assignment = _reconnect(problem, assignment, centres, k)
+    if not is_feasible(problem, assignment, k, False):
+        assignment = repair_rules(problem, assignment, k, "inertia", require_facility=False, deadline=deadline)
+        return assignment
+    return local_search(problem, assignment, k, "inertia", require_facility=False, deadline=deadline)
+
+
+def _transport(problem: Problem, centres: np.ndarray, current: np.ndarray, k: int, *, seed: int,
+               deadline: float) -> np.ndarray | None:
+    """min Σ cost[a, centre_d] x[a, d] with Σ_d x = 1 per atom and floor ≤ Σ_a p_a x[a, d] ≤ cap, over each
+    atom's nearest centres and its own district; atoms go to their largest share."""
+    m = problem.n_atoms
+    nearest = min(NEAREST_CENTRES, k)
+    cost = np.stack([problem.atom_cost(np.arange(m), int(c)) for c in centres], axis=1)  # atoms × k
+    allowed = np.zeros((m, k), dtype=bool)
+    allowed[np.arange(m)[:, None], np.argsort(cost, axis=1, kind="stable")[:, :nearest]] = True
+    allowed[np.arange(m), current] = True
+    atom_of, district_of = np.nonzero(allowed)
+    n = len(atom_of)
+    scale = max(float(cost[atom_of, district_of].max()), 1.0)
+    model = LinearModel(cost=cost[atom_of, district_of] / scale, lower=np.zeros(n), upper=np.ones(n),
+                        integer=np.zeros(n, dtype=bool))
+    # every atom once: rows are the atoms (pairs are sorted by atom)
+    model.add_rows(np.bincount(atom_of, minlength=m), np.arange(n), np.ones(n), np.ones(m), np.ones(m))
+    order = np.argsort(district_of, kind="stable")
+    p = problem.atom_population
+    model.add_rows(np.bincount(district_of, minlength=k), order, p[atom_of[order]],
+                   np.full(k, problem.min_population), np.full(k, problem.max_population))
+    runner = make_runner("highs", model, seed=seed)
+    result = runner.run(time_limit_s=max(deadline - time.monotonic(), 0.01), start=None)
+    if result.state is not RunState.OPTIMAL or result.values is None:
+        return None
+    share = np.zeros((m, k))
+    share[atom_of, district_of] = result.values
+    return np.argmax(share, axis=1).astype(np.int64)
+
+
+def _reconnect(problem: Problem, assignment: np.ndarray, centres: np.ndarray, k: int) -> np.ndarray:
+    """Every district's pieces that do not hold its centre join the neighbouring district they share the
+    most edges with, until every district is one piece (population is repaired afterwards)."""
+    assignment = assignment.copy()
+    centre_atom = problem.unit_atom[centres]
+    for _ in range(problem.n_atoms):
+        moved = False
+        for d in range(k):
+            parts = components(problem.atom_neighbours, np.flatnonzero(assignment == d).tolist())
+            if len(parts) <= 1:
+                continue
+            home = next((part for part in parts if int(centre_atom[d]) in part),
+                        max(parts, key=lambda part: float(problem.atom_population[list(part)].sum())))
+            for part in parts:
+                if part is home:
+                    continue
+                touching = [int(assignment[b]) for a in sorted(part) for b in problem.atom_neighbours[a]
+                            if int(assignment[b]) != d]
+                if not touching:
+                    continue
+                assignment[sorted(part)] = max(set(touching), key=lambda x: (touching.count(x), -x))
+                moved = True
+        if not moved:
+            break
+    return assignment
