@@ -2,8 +2,7 @@
 
 1. the heuristic (``solver.heuristic``) looks for a feasible plan: the warm start and upper bound (for
    inertia improved by capacitated reassignment, ``solver.reassign``, which still moves plans filled to
-   the cap). When
-   it finds none, the exhaustive search over whole districts (``solver.exhaustive``, up to
+   the cap). When it finds none, the exhaustive search over whole districts (``solver.exhaustive``, up to
    ``Tuning.exhaustive_share`` of the time) finds one or proves that none exists: tight population bands,
    where the MIP's relaxation says little, are decided there;
 2. ``inertia``: the Hess strategy (``solver.hess_strategy``); ``cut-edges`` / ``boundary``: recombination
