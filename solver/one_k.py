@@ -63,7 +63,12 @@ def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool
     if spec.first_plan:
         # Only existence matters: the labelling model with a zero objective stops at its first plan, and its
         # flow formulation makes "infeasible" a proof for the contiguous problem.
-        if not label_too_large(problem, outcome, tuning):
+        rows = 2 * len(problem.edge_u) * k + 3 * problem.n_atoms * k
+        if budget_end - time.monotonic() < 2 * rows / tuning.label_rows_per_s:
+            # Building the model alone would overrun the deadline (it cannot be interrupted).
+            outcome.record(Attempt(districts=k, stage=Stage.MIP, status=Verdict.SKIPPED,
+                                   detail="no time left to build the labelling model"))
+        elif not label_too_large(problem, outcome, tuning):
             run_label(problem, spec, outcome, deadline=budget_end, tuning=tuning, objective_free=True)
     elif spec.objective == "inertia":
         run_hess(problem, spec, outcome, deadline=budget_end, tuning=tuning)
