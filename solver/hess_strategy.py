@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from solver.attempts import Attempt, Stage, Verdict
+from solver.capacitated_kmeans import assign_to_centres, kmeans_starts
 from solver.centre_probing import probe_and_fix
 from solver.hess_model import build_hess, hess_cuts, neighbour_cuts, pool_rows
 from solver.lagrangian import cost_matrix, lagrangian, refix
@@ -61,6 +62,14 @@ def run_hess(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
     outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.BOUND, bound=lag.bound + constant,
                            time_s=time.monotonic() - clock,
                            figures={"iterations": lag.iterations, "kept_pairs": int(keep.sum()), "pairs": m * n}))
+    if _relative_gap(upper, lag.bound) > tuning.kmeans_above_gap and problem.custom_cost is None \
+            and spec.backend == "highs" and deadline - time.monotonic() > 1.0:
+        _kmeans(problem, spec, outcome, deadline=deadline, tuning=tuning)
+        if outcome.candidate.objective - constant < upper:
+            upper = outcome.candidate.objective - constant
+            keep = refix(problem, k, lag, upper, cost=cost) & keep
+            outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.REFIXED,
+                                   figures={"kept_pairs": int(keep.sum()), "pairs": m * n}))
     pool: set = set()
     if int(keep.sum()) > tuning.polish_above_columns and deadline - time.monotonic() > 0.5:
         _polish(problem, spec, outcome, keep, pool, deadline=deadline, tuning=tuning)
@@ -94,6 +103,37 @@ def run_hess(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
                       deadline=deadline, tuning=tuning)
     hess_rounds(problem, spec, outcome, deadline=deadline, columns=np.nonzero(keep), exact_below=upper + constant,
                 options=tuning.exact_highs_options if close else None, separators=close, pool=pool)
+
+
+def _relative_gap(upper: float, bound: float) -> float:
+    return (upper - bound) / max(abs(upper), 1e-12)
+
+
+def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning) -> None:
+    """Capacitated k-means starts, the best few assigned exactly to their centres (``solver.capacitated_kmeans``);
+    better plans replace the incumbent (no bound: these models are restrictions)."""
+    k, m = outcome.k, problem.n_atoms
+    clock = time.monotonic()
+    before = outcome.candidate.objective
+    end = clock + tuning.kmeans_share * (deadline - clock)
+    found = kmeans_starts(problem, k, starts=tuning.kmeans_starts, seed=spec.seed,
+                          deadline=clock + tuning.kmeans_start_share * (end - clock))
+
+    def solve_fixed(scratch: Outcome, centres: list[int], until: float) -> None:
+        columns = (np.repeat(np.arange(m), k), np.tile(np.asarray(centres), m))
+        hess_rounds(problem, spec, scratch, deadline=until, columns=columns, exact_below=None, separators=True,
+                    opened=centres)
+
+    chosen = found[: tuning.kmeans_assigned]
+    for position, (_, centres) in enumerate(chosen):
+        now = time.monotonic()
+        # Each start gets an equal share of what is left, so one slow assignment cannot take them all.
+        assign_to_centres(problem, outcome, centres, solve_fixed=solve_fixed,
+                          deadline=now + (end - now) / (len(chosen) - position))
+    after = outcome.candidate.objective
+    outcome.record(Attempt(districts=k, stage=Stage.KMEANS, status=Verdict.FEASIBLE if after < before else Verdict.NONE,
+                           objective=after, time_s=time.monotonic() - clock,
+                           figures={"starts": len(found), "assigned": len(chosen)}))
 
 
 def _bound_only(problem: Problem, outcome: Outcome, *, deadline: float) -> None:

@@ -57,6 +57,19 @@ class Tuning:
     #: Stop polishing when a round improves the incumbent by less than this share.
     polish_min_gain: float = 2e-3
 
+    # --- capacitated k-means starts (Hess, ``solver.capacitated_kmeans``) ------------------------------
+    #: They run when the incumbent is this far above the first Lagrangian bound (relative gap): under the
+    #: 2026 law's band (400 units, k = 15) the heuristic's plans ended 14–20 % above it (seeds 201, 203),
+    #: the k-means plans 2.6–4 %; on the cap-only community cases the heuristic is already close.
+    kmeans_above_gap: float = 0.04
+    #: Seeded k-means starts (fixed, not by the clock: deterministic), and how many of the best are
+    #: assigned exactly (each a small Hess model with its centres fixed open, ~2–5 s at 400 units, k = 15).
+    kmeans_starts: int = 12
+    kmeans_assigned: int = 3
+    #: The starts may use this share of the k-means stage's time (their LPs are cheap), the exact
+    #: assignments the rest.
+    kmeans_start_share: float = 0.3
+
     # --- iteration counts ---------------------------------------------------------------------------
     #: Subgradient steps of the first Lagrangian bound (probing and the LP's duals fix pairs again later,
     #: so a rough first fixing is enough).
@@ -81,6 +94,7 @@ class Tuning:
     #: k = low + 1 took 12 s without one).
     generous_fill: float = 0.9
     exhaustive_share: float = 0.3
+    kmeans_share: float = 0.35
     lagrangian_share: float = 0.3
     polish_share: float = 1 / 3
     probe_share: float = 0.7
