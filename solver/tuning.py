@@ -64,11 +64,17 @@ class Tuning:
     kmeans_above_gap: float = 0.04
     #: Seeded k-means starts (fixed, not by the clock: deterministic), and how many of the best are
     #: assigned exactly (each a small Hess model with its centres fixed open, ~2–5 s at 400 units, k = 15).
-    kmeans_starts: int = 12
+    kmeans_starts: int = 32
     kmeans_assigned: int = 3
-    #: The starts may use this share of the k-means stage's time (their LPs are cheap), the exact
-    #: assignments the rest.
+    #: The starts may use this share of the k-means stage's time (their LPs are cheap: 36 starts in 3.2 s),
+    #: the exact assignments the rest.
     kmeans_start_share: float = 0.3
+    #: When the exact model is out of reach, the starts not yet assigned get this share of the time left
+    #: (the rest continues the Lagrangian bound).
+    kmeans_more_share: float = 0.7
+    #: Above this many pairs left after fixing, with the incumbent farther than ``probe_max_gap`` from the
+    #: bound, the exact model is not attempted (its root LP did not finish in 20 s at 48–65k pairs).
+    far_exact_columns: int = 20_000
 
     # --- iteration counts ---------------------------------------------------------------------------
     #: Subgradient steps of the first Lagrangian bound (probing and the LP's duals fix pairs again later,
@@ -94,7 +100,7 @@ class Tuning:
     #: k = low + 1 took 12 s without one).
     generous_fill: float = 0.9
     exhaustive_share: float = 0.3
-    kmeans_share: float = 0.35
+    kmeans_share: float = 0.5
     lagrangian_share: float = 0.3
     polish_share: float = 1 / 3
     probe_share: float = 0.7
