@@ -1,9 +1,13 @@
 """The ``inertia`` objective: the Hess model, shrunk before the exact run.
 
 Up to ``Tuning.small_hess_columns`` (atom, centre) pairs the full model is solved. Beyond, a Lagrangian
-bound (``solver.lagrangian``) drops every pair that cannot appear in a plan better than the incumbent;
-the incumbent is first improved on restrictions around it (``solver.restriction``, no bound claimed; the
-restriction follows each better plan) and the pairs fixed again. When the incumbent is within
+bound (``solver.lagrangian``) drops every pair that cannot appear in a plan better than the incumbent.
+When the incumbent is far above that bound (a tight band: the heuristic's one-atom moves are blocked by
+the cap), capacitated k-means starts assigned exactly to their centres replace it
+(``solver.capacitated_kmeans``; no bound claimed), and when it stays far with many pairs left, the time
+goes to more of them and to the Lagrangian instead of an exact model whose root LP would not finish.
+Otherwise the incumbent is first improved on restrictions around it (``solver.restriction``, no bound
+claimed; the restriction follows each better plan) and the pairs fixed again. When the incumbent is within
 ``probe_max_gap`` of the bound, centre probing (``solver.centre_probing``) closes every candidate centre
 whose LP with that centre open exceeds the incumbent and fixes pairs again with the LP's duals; the exact
 model over the remaining pairs (with every atom's neighbour separator up front and the proof-oriented
@@ -21,6 +25,7 @@ import numpy as np
 from solver.attempts import Attempt, Stage, Verdict
 from solver.capacitated_kmeans import assign_to_centres, kmeans_starts
 from solver.centre_probing import probe_and_fix
+from solver.errors import SolverError
 from solver.hess_model import build_hess, hess_cuts, neighbour_cuts, pool_rows
 from solver.lagrangian import cost_matrix, lagrangian, refix
 from solver.lazy_cuts import ModelHooks, run_rounds
@@ -140,8 +145,13 @@ def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[
 
     def solve_fixed(scratch: Outcome, centres: list[int], until: float) -> None:
         columns = (np.repeat(np.arange(m), k), np.tile(np.asarray(centres), m))
-        hess_rounds(problem, spec, scratch, deadline=until, columns=columns, exact_below=None, separators=True,
-                    opened=centres)
+        try:
+            hess_rounds(problem, spec, scratch, deadline=until, columns=columns, exact_below=None, separators=True,
+                        opened=centres)
+        except SolverError as error:
+            # The lazy-cut loop takes "infeasible" after a plan as a numerical fault; here it is expected: a
+            # repaired plan may use other centres than these, and no contiguous plan may exist with them.
+            log.debug("k=%d: the assignment to centres %s ended: %s", k, centres, error)
 
     for position, (_, centres) in enumerate(starts):
         now = time.monotonic()
@@ -167,7 +177,7 @@ def _beyond_reach(problem: Problem, spec: Spec, outcome: Outcome, lag, starts_le
     if deadline - time.monotonic() > 0.5:
         clock = time.monotonic()
         more = lagrangian(problem, k, upper_bound=outcome.candidate.objective - constant, deadline=deadline - 0.2,
-                          cost=cost, start=lag.multipliers)
+                          cost=cost, start=lag.multipliers, step=tuning.lagrangian_continue_step)
         outcome.raise_bound(more.bound + constant)
         outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.BOUND,
                                bound=more.bound + constant, time_s=time.monotonic() - clock,
