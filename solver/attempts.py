@@ -21,6 +21,7 @@ class Stage(StrEnum):
     RECOMBINATION = "recombination"
     ORDERING = "ordering"            # the labelling model's vertex ordering
     LAGRANGIAN = "lagrangian"
+    KMEANS = "k-means"               # capacitated k-means centres, then the exact assignment to them
     PROBING = "probing"              # centre probing with the LP
     MIP = "mip"
 

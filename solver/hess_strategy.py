@@ -1,9 +1,13 @@
 """The ``inertia`` objective: the Hess model, shrunk before the exact run.
 
 Up to ``Tuning.small_hess_columns`` (atom, centre) pairs the full model is solved. Beyond, a Lagrangian
-bound (``solver.lagrangian``) drops every pair that cannot appear in a plan better than the incumbent;
-the incumbent is first improved on restrictions around it (``solver.restriction``, no bound claimed; the
-restriction follows each better plan) and the pairs fixed again. When the incumbent is within
+bound (``solver.lagrangian``) drops every pair that cannot appear in a plan better than the incumbent.
+When the incumbent is far above that bound (a tight band: the heuristic's one-atom moves are blocked by
+the cap), capacitated k-means starts assigned exactly to their centres replace it
+(``solver.capacitated_kmeans``; no bound claimed), and when it stays far with many pairs left, the time
+goes to more of them and to the Lagrangian instead of an exact model whose root LP would not finish.
+Otherwise the incumbent is first improved on restrictions around it (``solver.restriction``, no bound
+claimed; the restriction follows each better plan) and the pairs fixed again. When the incumbent is within
 ``probe_max_gap`` of the bound, centre probing (``solver.centre_probing``) closes every candidate centre
 whose LP with that centre open exceeds the incumbent and fixes pairs again with the LP's duals; the exact
 model over the remaining pairs (with every atom's neighbour separator up front and the proof-oriented
@@ -19,7 +23,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from solver.attempts import Attempt, Stage, Verdict
+from solver.capacitated_kmeans import assign_to_centres, kmeans_starts
 from solver.centre_probing import probe_and_fix
+from solver.errors import SolverError
 from solver.hess_model import build_hess, hess_cuts, neighbour_cuts, pool_rows
 from solver.lagrangian import cost_matrix, lagrangian, refix
 from solver.lazy_cuts import ModelHooks, run_rounds
@@ -61,39 +67,121 @@ def run_hess(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
     outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.BOUND, bound=lag.bound + constant,
                            time_s=time.monotonic() - clock,
                            figures={"iterations": lag.iterations, "kept_pairs": int(keep.sum()), "pairs": m * n}))
+    starts_left: list[tuple[float, list[int]]] = []
+    if _relative_gap(upper, lag.bound) > tuning.kmeans_above_gap and problem.custom_cost is None \
+            and spec.backend == "highs" and deadline - time.monotonic() > 1.0:
+        starts_left = _kmeans(problem, spec, outcome, deadline=deadline, tuning=tuning)
+        upper, keep = _refix(problem, outcome, lag, upper, keep, cost=cost)
     pool: set = set()
-    if int(keep.sum()) > tuning.polish_above_columns and deadline - time.monotonic() > 0.5:
+    # After the k-means plans the restriction around the incumbent found nothing better in 9–10 s (seeds
+    # 201, 203; 0.01 % on 202): the time goes to more k-means plans instead.
+    if not starts_left and int(keep.sum()) > tuning.polish_above_columns and deadline - time.monotonic() > 0.5:
         _polish(problem, spec, outcome, keep, pool, deadline=deadline, tuning=tuning)
-        if outcome.candidate.objective - constant < upper:
-            upper = outcome.candidate.objective - constant
-            keep = refix(problem, k, lag, upper, cost=cost) & keep
-            outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.REFIXED,
-                                   figures={"kept_pairs": int(keep.sum()), "pairs": m * n}))
+        upper, keep = _refix(problem, outcome, lag, upper, keep, cost=cost)
     kept = int(keep.sum())
-    if kept > tuning.max_exact_columns or deadline - time.monotonic() <= 0.05:
+    gap = _relative_gap(upper, outcome.bound - constant)
+    # Far from the bound with many pairs left, the exact model's root LP did not finish in 20 s (400 units,
+    # k = 15, 48–65k pairs at a 2.7–4 % gap): the time goes to more plans and the Lagrangian bound instead.
+    far = gap > tuning.probe_max_gap and kept > tuning.far_exact_columns
+    if kept > tuning.max_exact_columns or far or deadline - time.monotonic() <= 0.05:
         outcome.record(Attempt(districts=k, stage=Stage.MIP, status=Verdict.SKIPPED,
-                               detail=f"{kept} pairs left after fixing: too many for the exact model"))
-        if deadline - time.monotonic() > 0.5:
-            # Beyond exact reach the rest of the time tightens the stated bound instead.
-            clock = time.monotonic()
-            more = lagrangian(problem, k, upper_bound=upper, deadline=deadline - 0.2, cost=cost,
-                              start=lag.multipliers)
-            outcome.raise_bound(more.bound + constant)
-            outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.BOUND,
-                                   bound=more.bound + constant, time_s=time.monotonic() - clock,
-                                   figures={"iterations": more.iterations}))
+                               detail=f"{kept} pairs left after fixing at a {gap:.1%} gap: too many for the "
+                                      "exact model"))
+        _beyond_reach(problem, spec, outcome, lag, starts_left, cost=cost, deadline=deadline, tuning=tuning)
         return
     candidate = outcome.candidate
     incumbent_pairs = (np.arange(m), np.asarray(candidate.centres)[candidate.assignment])
     keep = keep.copy()
     keep[incumbent_pairs] = True
-    gap = (upper - (outcome.bound - constant)) / max(abs(upper), 1e-12) if outcome.bound is not None else 1.0
     close = gap <= tuning.probe_max_gap
     if spec.backend == "highs" and close and kept > tuning.probe_above_columns and deadline - time.monotonic() > 0.5:
         keep = _probe(problem, spec, outcome, keep, pool, incumbent_pairs, upper=upper, cost=cost,
                       deadline=deadline, tuning=tuning)
     hess_rounds(problem, spec, outcome, deadline=deadline, columns=np.nonzero(keep), exact_below=upper + constant,
                 options=tuning.exact_highs_options if close else None, separators=close, pool=pool)
+
+
+def _refix(problem: Problem, outcome: Outcome, lag, upper: float, keep: np.ndarray, *,
+           cost: np.ndarray) -> tuple[float, np.ndarray]:
+    """After a better incumbent: (its Σ cost, the pairs still kept, fixed again with the same multipliers)."""
+    better_upper = outcome.candidate.objective - float(problem.atom_inertia.sum())
+    if better_upper >= upper:
+        return upper, keep
+    keep = refix(problem, outcome.k, lag, better_upper, cost=cost) & keep
+    outcome.record(Attempt(districts=outcome.k, stage=Stage.LAGRANGIAN, status=Verdict.REFIXED,
+                           figures={"kept_pairs": int(keep.sum()), "pairs": keep.size}))
+    return better_upper, keep
+
+
+def _relative_gap(upper: float, bound: float) -> float:
+    return (upper - bound) / max(abs(upper), 1e-12)
+
+
+def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
+            tuning: Tuning) -> list[tuple[float, list[int]]]:
+    """Capacitated k-means starts, the best few assigned exactly to their centres (``solver.capacitated_kmeans``);
+    better plans replace the incumbent (no bound: these models are restrictions). Returns the starts not
+    assigned yet, best first."""
+    clock = time.monotonic()
+    before = outcome.candidate.objective
+    end = clock + tuning.kmeans_share * (deadline - clock)
+    found = kmeans_starts(problem, outcome.k, starts=tuning.kmeans_starts, seed=spec.seed,
+                          deadline=clock + tuning.kmeans_start_share * (end - clock))
+    chosen = found[: tuning.kmeans_assigned]
+    _assign_starts(problem, spec, outcome, chosen, end=end, whole=True)
+    after = outcome.candidate.objective
+    outcome.record(Attempt(districts=outcome.k, stage=Stage.KMEANS,
+                           status=Verdict.FEASIBLE if after < before else Verdict.NONE, objective=after,
+                           time_s=time.monotonic() - clock, figures={"starts": len(found), "assigned": len(chosen)}))
+    return found[len(chosen):]
+
+
+def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[tuple[float, list[int]]], *,
+                   end: float, whole: bool) -> None:
+    """Location–allocation from each start's centres in turn until ``end``; ``whole``: each start gets an
+    equal share of what is left (so one slow assignment cannot take them all), else the next start only
+    begins while time is left."""
+    k, m = outcome.k, problem.n_atoms
+
+    def solve_fixed(scratch: Outcome, centres: list[int], until: float) -> None:
+        columns = (np.repeat(np.arange(m), k), np.tile(np.asarray(centres), m))
+        try:
+            hess_rounds(problem, spec, scratch, deadline=until, columns=columns, exact_below=None, separators=True,
+                        opened=centres)
+        except SolverError as error:
+            # The lazy-cut loop takes "infeasible" after a plan as a numerical fault; here it is expected: a
+            # repaired plan may use other centres than these, and no contiguous plan may exist with them.
+            log.debug("k=%d: the assignment to centres %s ended: %s", k, centres, error)
+
+    for position, (_, centres) in enumerate(starts):
+        now = time.monotonic()
+        if end - now <= 0.5:
+            break
+        share_end = now + (end - now) / (len(starts) - position) if whole else end
+        assign_to_centres(problem, outcome, centres, solve_fixed=solve_fixed, deadline=share_end)
+
+
+def _beyond_reach(problem: Problem, spec: Spec, outcome: Outcome, lag, starts_left: list[tuple[float, list[int]]], *,
+                  cost: np.ndarray, deadline: float, tuning: Tuning) -> None:
+    """No exact model: the k-means starts not assigned yet get ``Tuning.kmeans_more_share`` of the time
+    (best first), the rest continues the Lagrangian ascent for a tighter stated bound."""
+    k, constant = outcome.k, float(problem.atom_inertia.sum())
+    if starts_left and deadline - time.monotonic() > 1.0:
+        clock = time.monotonic()
+        before = outcome.candidate.objective
+        _assign_starts(problem, spec, outcome, starts_left, end=clock + tuning.kmeans_more_share * (deadline - clock),
+                       whole=False)
+        outcome.record(Attempt(districts=k, stage=Stage.KMEANS, status=Verdict.FEASIBLE
+                               if outcome.candidate.objective < before else Verdict.NONE,
+                               objective=outcome.candidate.objective, time_s=time.monotonic() - clock))
+    if deadline - time.monotonic() > 0.5:
+        clock = time.monotonic()
+        more = lagrangian(problem, k, upper_bound=outcome.candidate.objective - constant, deadline=deadline - 0.2,
+                          cost=cost, start=lag.multipliers, step=tuning.lagrangian_continue_step)
+        outcome.raise_bound(more.bound + constant)
+        outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.BOUND,
+                               bound=more.bound + constant, time_s=time.monotonic() - clock,
+                               figures={"iterations": more.iterations}))
 
 
 def _bound_only(problem: Problem, outcome: Outcome, *, deadline: float) -> None:

@@ -115,9 +115,10 @@ def _knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: int) -> tu
 
 def lagrangian(problem: Problem, k: int, *, upper_bound: float, deadline: float, max_iterations: int = 1000,
                cost: np.ndarray | None = None, start: np.ndarray | None = None, fixing: bool = True,
-               progress_s: float | None = None) -> LagrangianResult:
+               progress_s: float | None = None, step: float = 1.0) -> LagrangianResult:
     """Subgradient ascent on L(λ); ``upper_bound`` is the incumbent's Σ cost (same units as the bound);
-    ``start``: multipliers to continue from (an earlier result's), else each atom's cheapest centre.
+    ``start``: multipliers to continue from (an earlier result's), else each atom's cheapest centre;
+    ``step``: the first step size θ (a continued run needs a smaller one than 1).
     ``cost`` None with ``fixing`` False: the cost columns are computed block by block at every step and
     no atoms × units array is held (``keep`` is then None); ``progress_s``: log the bound this often."""
     if cost is None and fixing:
@@ -134,7 +135,7 @@ def lagrangian(problem: Problem, k: int, *, upper_bound: float, deadline: float,
         lam = np.asarray(start, dtype=float).copy()
     logged = step_started = time.monotonic()
     best_bound, best_lam = -np.inf, lam.copy()
-    theta, stall = 1.0, 0
+    theta, stall = step, 0
     iteration = 0
     direction: np.ndarray | None = None
     for iteration in range(1, max_iterations + 1):

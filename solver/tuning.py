@@ -60,10 +60,33 @@ class Tuning:
     #: Stop polishing when a round improves the incumbent by less than this share.
     polish_min_gain: float = 2e-3
 
+    # --- capacitated k-means starts (Hess, ``solver.capacitated_kmeans``) ------------------------------
+    #: They run when the incumbent is this far above the first Lagrangian bound (relative gap): under the
+    #: 2026 law's band (400 units, k = 15) the heuristic's plans ended 14–54 % above it (training seeds
+    #: 201–203), the k-means plans 2.7–4 %; on the cap-only community cases the heuristic is already close.
+    kmeans_above_gap: float = 0.04
+    #: Seeded k-means starts (fixed, not by the clock: deterministic), and how many of the best are
+    #: assigned exactly (each a small Hess model with its centres fixed open, ~2–5 s at 400 units, k = 15).
+    kmeans_starts: int = 32
+    kmeans_assigned: int = 3
+    #: The starts may use this share of the k-means stage's time (their LPs are cheap: 36 starts in 3.2 s),
+    #: the exact assignments the rest.
+    kmeans_start_share: float = 0.3
+    #: When the exact model is out of reach, the starts not yet assigned get this share of the time left
+    #: (the rest continues the Lagrangian bound).
+    kmeans_more_share: float = 0.7
+    #: Above this many pairs left after fixing, with the incumbent farther than ``probe_max_gap`` from the
+    #: bound, the exact model is not attempted (its root LP did not finish in 20 s at 48–65k pairs).
+    far_exact_columns: int = 20_000
+
     # --- iteration counts ---------------------------------------------------------------------------
     #: Subgradient steps of the first Lagrangian bound (probing and the LP's duals fix pairs again later,
     #: so a rough first fixing is enough).
     lagrangian_iterations: int = 500
+    #: First step size (θ of the Polyak step) of a continued Lagrangian ascent. From the first run's best
+    #: multipliers θ = 1 overshoots and never gained (400 units, k = 15, seed 201: 341 steps, +0); θ = 0.1
+    #: gained 0.022 % in 883 steps (LP bound 0.04 % higher still), θ = 0.02 0.019 %.
+    lagrangian_continue_step: float = 0.1
     #: Recombination steps run as the labelling model's warm start.
     warm_recombination_steps: int = 4_000
     #: The vertex ordering's light-set MIP (root node only) may use at most this many seconds.
@@ -87,6 +110,7 @@ class Tuning:
     #: at least this many seconds are left.
     retry_min_s: float = 1.0
     exhaustive_share: float = 0.3
+    kmeans_share: float = 0.5
     lagrangian_share: float = 0.3
     polish_share: float = 1 / 3
     probe_share: float = 0.7

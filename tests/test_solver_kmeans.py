@@ -1,0 +1,63 @@
+"""Capacitated k-means starts (``solver.capacitated_kmeans``): deterministic, within the band, distinct
+centres; through ``solve`` their plans verify and never change what is proven."""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+from solver_fixtures import planar_graph
+
+from solver import Spec, solve, verify
+from solver.capacitated_kmeans import _TransportLP, kmeans_starts
+from solver.problem import build_problem
+from solver.tuning import Tuning
+
+
+def _band_instance(n: int, k: int, seed: int):
+    graph = planar_graph(n, seed=seed, low=20, high=195)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    # A tight cap (95 % fill at k) and a floor, as under the 2026 law's household band.
+    spec = Spec(max_population=math.ceil(total / k / 0.95), min_population=math.floor(total / k * 0.5),
+                districts=k, time_limit_s=30)
+    return graph, spec, build_problem(graph, spec)
+
+
+def test_starts_are_deterministic_distinct_and_best_first():
+    _, _, problem = _band_instance(80, 4, seed=5)
+    first = kmeans_starts(problem, 4, starts=6, seed=3, deadline=time.monotonic() + 30)
+    again = kmeans_starts(problem, 4, starts=6, seed=3, deadline=time.monotonic() + 30)
+    assert len(first) == 6
+    assert [c for _, c in first] == [c for _, c in again]
+    assert [v for v, _ in first] == sorted(v for v, _ in first)
+    for _, centres in first:
+        assert len(set(centres)) == 4 and all(0 <= c < problem.n_units for c in centres)
+    other = kmeans_starts(problem, 4, starts=6, seed=4, deadline=time.monotonic() + 30)
+    assert [c for _, c in other] != [c for _, c in first]
+
+
+def test_transport_lp_keeps_every_district_in_the_band():
+    _, _, problem = _band_instance(80, 4, seed=6)
+    lp = _TransportLP(problem, 4)
+    centre_x = np.quantile(problem.atom_x, [0.2, 0.4, 0.6, 0.8])
+    value, mass = lp.solve(centre_x, np.full(4, float(np.mean(problem.atom_y))))
+    population = mass.sum(axis=0)
+    assert population.sum() == pytest.approx(problem.total_population)
+    assert (population <= problem.max_population + 1e-6).all()
+    assert (population >= problem.min_population - 1e-6).all()
+    assert value >= float(problem.atom_inertia.sum())
+
+
+def test_kmeans_plans_verify_and_the_optimum_is_unchanged():
+    """The k-means stage forced on (any gap): its plans verify, and the optimum proven afterwards is the one
+    the full model proves."""
+    graph, spec, _ = _band_instance(60, 3, seed=7)
+    forced = solve(graph, spec, tuning=Tuning(small_hess_columns=0, kmeans_above_gap=-1.0, far_exact_columns=10**9))
+    assert any(a["stage"] == "k-means" for a in forced.attempts), [a["stage"] for a in forced.attempts]
+    assert verify(graph, spec, forced.assignment) == []
+    full = solve(graph, spec, tuning=Tuning(small_hess_columns=10**9))
+    assert full.status == "optimal"
+    assert forced.bound <= full.objective * (1 + 1e-6)
+    if forced.status == "optimal":
+        assert forced.objective == pytest.approx(full.objective, rel=1e-6)
