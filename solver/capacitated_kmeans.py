@@ -28,6 +28,7 @@ import numpy as np
 
 from solver.outcome import Outcome
 from solver.problem import Problem
+from solver.transport import TransportLP
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def kmeans_starts(problem: Problem, k: int, *, starts: int, seed: int, deadline:
                   max_rounds: int = 50) -> list[tuple[float, list[int]]]:
     """(fractional value, k distinct centre units) of each seeded capacitated k-means start finished by
     ``deadline``, best first. Not for a custom distance (no means there)."""
-    lp = _TransportLP(problem, k)
+    lp = TransportLP(problem, k)
     found: list[tuple[float, list[int]]] = []
     for start in range(starts):
         if time.monotonic() >= deadline:
@@ -53,7 +54,8 @@ def kmeans_starts(problem: Problem, k: int, *, starts: int, seed: int, deadline:
             solved = lp.solve(cx, cy)
             if solved is None:
                 break
-            value, weights = solved
+            value, share = solved
+            weights = share * problem.atom_population[:, None]
             mass = weights.sum(axis=0)
             if (mass <= 0).any():
                 break
@@ -93,41 +95,6 @@ def _snap(problem: Problem, cx: np.ndarray, cy: np.ndarray) -> list[int]:
         taken.add(unit)
         out.append(unit)
     return sorted(out)
-
-
-class _TransportLP:
-    """min Σ p_a |m_a − centre_d|² w_ad  s.t.  Σ_d w_ad = 1,  floor ≤ Σ_a p_a w_ad ≤ cap,  0 ≤ w ≤ 1: one
-    highspy LP kept between calls, only its costs change (the last basis warm-starts the next)."""
-
-    def __init__(self, problem: Problem, k: int):
-        import highspy
-
-        from solver.linear import HighsRunner, LinearModel
-
-        m = problem.n_atoms
-        n = m * k
-        model = LinearModel(cost=np.zeros(n), lower=np.zeros(n), upper=np.ones(n), integer=np.zeros(n, dtype=bool))
-        model.add_rows(np.full(m, k), np.arange(n), np.ones(n), np.ones(m), np.ones(m))
-        by_district = np.arange(n).reshape(m, k).T.ravel()
-        model.add_rows(np.full(k, m), by_district, np.tile(problem.atom_population, k),
-                       np.full(k, float(problem.min_population)), np.full(k, float(problem.max_population)))
-        self.h = HighsRunner(model, seed=0).h
-        self.optimal = highspy.HighsModelStatus.kOptimal
-        self.problem, self.k, self.n = problem, k, n
-        self.scale: float | None = None
-
-    def solve(self, cx: np.ndarray, cy: np.ndarray) -> tuple[float, np.ndarray] | None:
-        """(Σ cost, the population share of every atom per district) or None when the LP did not solve."""
-        p = self.problem
-        cost = p.atom_population[:, None] * ((p.atom_x[:, None] - cx[None]) ** 2 + (p.atom_y[:, None] - cy[None]) ** 2)
-        if self.scale is None:
-            self.scale = max(float(cost.max()), 1.0) / 1000.0   # HiGHS works better near 1
-        self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), (cost / self.scale).ravel())
-        self.h.run()
-        if self.h.getModelStatus() != self.optimal:
-            return None
-        share = np.asarray(self.h.getSolution().col_value).reshape(p.n_atoms, self.k)
-        return float((cost * share).sum() + p.atom_inertia.sum()), share * p.atom_population[:, None]
 
 
 def assign_to_centres(problem: Problem, outcome: Outcome, centres: list[int], *, solve_fixed, deadline: float,

@@ -101,7 +101,7 @@ def run_heuristic(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: f
 def _reassign(problem: Problem, spec: Spec, outcome: Outcome, start: Candidate, *, deadline: float) -> None:
     """A plan improved by capacitated reassignment (``solver.reassign``), offered to the outcome."""
     started = time.monotonic()
-    improved = reassign(problem, start, outcome.k, seed=spec.seed, deadline=deadline)
+    improved = reassign(problem, start, outcome.k, deadline=deadline)
     outcome.record(Attempt(districts=outcome.k, stage=Stage.REASSIGNMENT, status=Verdict.FEASIBLE,
                            objective=improved.objective, time_s=time.monotonic() - started))
     outcome.offer(improved)

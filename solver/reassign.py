@@ -17,9 +17,9 @@ import numpy as np
 
 from solver.graphs import components
 from solver.heuristic import Candidate, is_feasible, local_search, repair_rules
-from solver.linear import LinearModel, RunState, make_runner
 from solver.objective import evaluate, imbalance
 from solver.problem import Problem
+from solver.transport import TransportLP
 
 #: Centres each atom may be reassigned to (its own district's is always allowed): enough for the LP to
 #: move atoms across two or three districts, small enough to solve in well under a second at 800 units.
@@ -36,13 +36,13 @@ def applies(problem: Problem, require_facility: bool) -> bool:
                 or require_facility)
 
 
-def reassign(problem: Problem, candidate: Candidate, k: int, *, seed: int, deadline: float) -> Candidate:
+def reassign(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -> Candidate:
     """A better plan than ``candidate`` (inertia) by capacitated reassignment rounds, or the candidate."""
     best = candidate
     for _ in range(MAX_ROUNDS):
         if time.monotonic() > deadline:
             break
-        plan = _round(problem, best, k, seed=seed, deadline=deadline)
+        plan = _round(problem, best, k, deadline=deadline)
         if plan is None:
             break
         value, centres = evaluate(problem, plan, "inertia", k)
@@ -52,9 +52,9 @@ def reassign(problem: Problem, candidate: Candidate, k: int, *, seed: int, deadl
     return best
 
 
-def _round(problem: Problem, candidate: Candidate, k: int, *, seed: int, deadline: float) -> np.ndarray | None:
+def _round(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -> np.ndarray | None:
     centres = np.asarray(candidate.centres)
-    assignment = _transport(problem, centres, candidate.assignment, k, seed=seed, deadline=deadline)
+    assignment = _transport(problem, centres, candidate.assignment, k, deadline=deadline)
     if assignment is None:
         return None
     assignment = _reconnect(problem, assignment, centres, k)
@@ -64,34 +64,18 @@ def _round(problem: Problem, candidate: Candidate, k: int, *, seed: int, deadlin
     return local_search(problem, assignment, k, "inertia", require_facility=False, deadline=deadline)
 
 
-def _transport(problem: Problem, centres: np.ndarray, current: np.ndarray, k: int, *, seed: int,
+def _transport(problem: Problem, centres: np.ndarray, current: np.ndarray, k: int, *,
                deadline: float) -> np.ndarray | None:
-    """min Σ cost[a, centre_d] x[a, d] with Σ_d x = 1 per atom and floor ≤ Σ_a p_a x[a, d] ≤ cap, over each
-    atom's nearest centres and its own district; atoms go to their largest share."""
+    """The transportation LP (``solver.transport``) over each atom's nearest centres and its own district;
+    atoms go to their largest share."""
     m = problem.n_atoms
-    nearest = min(NEAREST_CENTRES, k)
     cost = np.stack([problem.atom_cost(np.arange(m), int(c)) for c in centres], axis=1)  # atoms × k
     allowed = np.zeros((m, k), dtype=bool)
-    allowed[np.arange(m)[:, None], np.argsort(cost, axis=1, kind="stable")[:, :nearest]] = True
+    allowed[np.arange(m)[:, None], np.argsort(cost, axis=1, kind="stable")[:, :min(NEAREST_CENTRES, k)]] = True
     allowed[np.arange(m), current] = True
-    atom_of, district_of = np.nonzero(allowed)
-    n = len(atom_of)
-    scale = max(float(cost[atom_of, district_of].max()), 1.0)
-    model = LinearModel(cost=cost[atom_of, district_of] / scale, lower=np.zeros(n), upper=np.ones(n),
-                        integer=np.zeros(n, dtype=bool))
-    # every atom once: rows are the atoms (pairs are sorted by atom)
-    model.add_rows(np.bincount(atom_of, minlength=m), np.arange(n), np.ones(n), np.ones(m), np.ones(m))
-    order = np.argsort(district_of, kind="stable")
-    p = problem.atom_population
-    model.add_rows(np.bincount(district_of, minlength=k), order, p[atom_of[order]],
-                   np.full(k, problem.min_population), np.full(k, problem.max_population))
-    runner = make_runner("highs", model, seed=seed)
-    result = runner.run(time_limit_s=max(deadline - time.monotonic(), 0.01), start=None)
-    if result.state is not RunState.OPTIMAL or result.values is None:
-        return None
-    share = np.zeros((m, k))
-    share[atom_of, district_of] = result.values
-    return np.argmax(share, axis=1).astype(np.int64)
+    solved = TransportLP(problem, k, allowed).solve(problem.unit_x[centres], problem.unit_y[centres],
+                                                     time_limit_s=deadline - time.monotonic())
+    return None if solved is None else np.argmax(solved[1], axis=1).astype(np.int64)
 
 
 def _reconnect(problem: Problem, assignment: np.ndarray, centres: np.ndarray, k: int) -> np.ndarray:

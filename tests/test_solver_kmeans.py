@@ -10,8 +10,9 @@ import pytest
 from solver_fixtures import planar_graph
 
 from solver import Spec, solve, verify
-from solver.capacitated_kmeans import _TransportLP, kmeans_starts
+from solver.capacitated_kmeans import kmeans_starts
 from solver.problem import build_problem
+from solver.transport import TransportLP
 from solver.tuning import Tuning
 
 
@@ -39,10 +40,11 @@ def test_starts_are_deterministic_distinct_and_best_first():
 
 def test_transport_lp_keeps_every_district_in_the_band():
     _, _, problem = _band_instance(80, 4, seed=6)
-    lp = _TransportLP(problem, 4)
+    lp = TransportLP(problem, 4)
     centre_x = np.quantile(problem.atom_x, [0.2, 0.4, 0.6, 0.8])
-    value, mass = lp.solve(centre_x, np.full(4, float(np.mean(problem.atom_y))))
-    population = mass.sum(axis=0)
+    value, share = lp.solve(centre_x, np.full(4, float(np.mean(problem.atom_y))))
+    assert np.allclose(share.sum(axis=1), 1.0)
+    population = (share * problem.atom_population[:, None]).sum(axis=0)
     assert population.sum() == pytest.approx(problem.total_population)
     assert (population <= problem.max_population + 1e-6).all()
     assert (population >= problem.min_population - 1e-6).all()
