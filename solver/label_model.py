@@ -40,11 +40,9 @@ import numpy as np
 from solver.apart import add_apart
 from solver.difference import DifferenceColumns, add_difference
 from solver.distinct import DistinctColumns, add_distinct
-from solver.graphs import components
 from solver.linear import LinearModel, scaled_bound
 from solver.ordering import Ordering
 from solver.problem import Problem
-from solver.separators import minimal_separator
 
 
 @dataclass
@@ -161,9 +159,7 @@ class LabelModel:
 
 
 def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering, require_facility: bool,
-                tie_reference: float | None, tie_share: float = 1e-7, flow: bool = True) -> LabelModel:
-    """The model above; ``flow`` False leaves out the flow rows (the f columns stay, unused): contiguity is
-    then left to separator cuts (``separator_rows``) added lazily by the caller."""
+                tie_reference: float | None, tie_share: float = 1e-7) -> LabelModel:
     m, n_e = problem.n_atoms, len(problem.edge_u)
     weights = problem.edge_count if objective == "cut-edges" else problem.edge_boundary
     integral = objective == "cut-edges"
@@ -211,9 +207,8 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
     for e, (u, v) in enumerate(zip(problem.edge_u.tolist(), problem.edge_v.tolist())):
         for j in range(k):
             rows.append(([z(e, j), x(u, j), x(v, j)], [1.0, -1.0, 1.0], 0.0, np.inf))
-        if flow:
-            rows.append(([f(e, False), f(e, True)] + [z(e, j) for j in range(k)], [1.0, 1.0] + [big - 1.0] * k,
-                         -np.inf, big - 1.0))
+        rows.append(([f(e, False), f(e, True)] + [z(e, j) for j in range(k)], [1.0, 1.0] + [big - 1.0] * k,
+                     -np.inf, big - 1.0))
     for a in range(m):
         for j in range(k):
             rows.append(([r(a, j), x(a, j)], [1.0, -1.0], -np.inf, 0.0))
@@ -239,7 +234,7 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
     for e, (u, v) in enumerate(zip(problem.edge_u.tolist(), problem.edge_v.tolist())):
         inflow[v] += [(f(e, False), 1.0), (f(e, True), -1.0)]
         inflow[u] += [(f(e, True), 1.0), (f(e, False), -1.0)]
-    for a in range(m if flow else 0):
+    for a in range(m):
         cols = [c for c, _ in inflow[a]] + [r(a, j) for j in range(k)]
         vals = [v for _, v in inflow[a]] + [big] * k
         rows.append((cols, vals, 1.0, np.inf))
@@ -252,33 +247,6 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
     label.distinct = add_distinct(problem, model, lambda a, j: x(a, j), list(range(k)))
     label.difference = add_difference(problem, model, lambda a, j: x(a, j), list(range(k)))
     return label
-
-
-def separator_rows(label: LabelModel, problem: Problem, assignment: np.ndarray) -> list[tuple[list[int], list[float], float, float]]:
-    """Cuts that a plan with a disconnected district breaks (none when every district is connected).
-
-    For a piece ``S`` of district j that does not hold j's root ``b`` (its first atom in the ordering) and a
-    minimal separator ``C`` of S from b: an atom a of S can share a district with b only if the district
-    also holds an atom of C, so  x[a,j] + x[b,j] ≤ 1 + Σ_{c∈C} x[c,j]  for every label j. The label of a
-    district in the model is not known here (the plan's labels are any numbering), so the row is added for
-    every label; one a per piece, the piece's first atom in the ordering."""
-    position = label.ordering.position
-    rows = []
-    for d in np.unique(assignment).tolist():
-        members = np.flatnonzero(assignment == d)
-        parts = components(problem.atom_neighbours, members)
-        if len(parts) < 2:
-            continue
-        root = int(min(members.tolist(), key=lambda a: position[a]))
-        for part in parts:
-            if root in part:
-                continue
-            a = int(min(part, key=lambda b: position[b]))
-            cut = minimal_separator(problem, part, root)
-            for j in range(label.k):
-                cols = [label.x(a, j), label.x(root, j)] + [label.x(c, j) for c in cut]
-                rows.append((cols, [1.0, 1.0] + [-1.0] * len(cut), -np.inf, 1.0))
-    return rows
 
 
 def _fix(label: LabelModel, problem: Problem) -> None:

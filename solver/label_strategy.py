@@ -8,13 +8,10 @@ large to build, recombination continues until the deadline, with no bound.
 from __future__ import annotations
 
 import time
-from enum import StrEnum
-
-import numpy as np
 
 from solver.attempts import Attempt, Stage, Verdict
 from solver.heuristic import improve_edges_until
-from solver.label_model import build_label, separator_rows
+from solver.label_model import build_label
 from solver.lazy_cuts import ModelHooks, run_rounds
 from solver.linear import make_runner
 from solver.ordering import build_ordering
@@ -22,26 +19,6 @@ from solver.outcome import Outcome
 from solver.problem import Problem
 from solver.spec import Spec
 from solver.tuning import Tuning
-
-
-class LabelEngine(StrEnum):
-    """How the labelling model is solved: with flow rows by the spec's backend, with flow rows by SCIP,
-    or without flow, separator rows added lazily inside SCIP's branch-and-bound."""
-
-    FLOW = "flow"
-    SCIP_FLOW = "scip-flow"
-    SCIP_LAZY = "scip-lazy"
-
-
-def label_engine(spec: Spec, tuning: Tuning) -> LabelEngine:
-    """``tuning.label_engine`` when it can run; the flow model with the spec's backend otherwise (CBC asked
-    for, or pyscipopt not installed)."""
-    from solver.scip_runner import scip_available
-
-    wanted = LabelEngine(tuning.label_engine)
-    if wanted != LabelEngine.FLOW and (spec.backend == "cbc" or not scip_available()):
-        return LabelEngine.FLOW
-    return wanted
 
 
 def label_too_large(problem: Problem, outcome: Outcome, tuning: Tuning) -> bool:
@@ -86,37 +63,23 @@ def recombine(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float
 
 
 def run_label(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning,
-              objective_free: bool = False, engine: LabelEngine | None = None) -> None:
-    """The labelling model with roots: contiguity by flow (HiGHS, CBC: one run decides it) or by separator
-    rows added inside SCIP's search (``LabelEngine.SCIP_LAZY``). ``objective_free``: every cost is zero, so
-    the first plan found ends the run (and no bound is claimed)."""
+              objective_free: bool = False) -> None:
+    """The labelling model with roots and flow: contiguity is in the model, so one run decides it.
+    ``objective_free``: every cost is zero, so the first plan found ends the run (and no bound is claimed)."""
     k = outcome.k
-    engine = engine or label_engine(spec, tuning)
     clock = time.monotonic()
     ordering = build_ordering(problem, k, seed=spec.seed,
                               time_limit_s=min(tuning.ordering_max_s, tuning.ordering_share * (deadline - clock)))
     reference = outcome.candidate.objective if outcome.candidate else None
-    lazy = engine == LabelEngine.SCIP_LAZY
     label = build_label(problem, k, spec.objective, ordering=ordering, require_facility=spec.require_facility,
-                        tie_reference=reference, flow=not lazy)
+                        tie_reference=reference)
     if objective_free:
         label.model.cost[:] = 0.0
     outcome.record(Attempt(districts=k, stage=Stage.ORDERING, status=Verdict.FIXED, time_s=time.monotonic() - clock,
                            figures={"back": problem.n_atoms - ordering.back_start,
-                                    "fixed_roots": len(ordering.fixed_roots), "banned_labels": len(ordering.banned),
-                                    "engine": engine.value}))
-
-    def cuts_of(assignment: np.ndarray) -> list:
-        return separator_rows(label, problem, assignment) if lazy else []
-
-    if engine == LabelEngine.FLOW:
-        runner = make_runner(spec.backend, label.model, seed=spec.seed)
-    else:
-        from solver.scip_runner import ScipRunner
-
-        x_columns = np.arange(problem.n_atoms * k)
-        runner = ScipRunner(label.model, seed=spec.seed, lazy_columns=None if not lazy else x_columns,
-                            lazy=None if not lazy else (lambda values: cuts_of(label.assignment_from(values))))
+                                    "fixed_roots": len(ordering.fixed_roots), "banned_labels": len(ordering.banned)}))
+    runner = make_runner(spec.backend, label.model, seed=spec.seed)
     hooks = ModelHooks(start_of=lambda c: label.start_from(c.assignment, problem), decode=label.assignment_from,
-                       cuts_of=cuts_of, bound_of=(lambda b: None) if objective_free else label.primary_bound)
+                       cuts_of=lambda a: [],
+                       bound_of=(lambda b: None) if objective_free else label.primary_bound)
     run_rounds(problem, spec, outcome, deadline=deadline, runner=runner, hooks=hooks)

@@ -48,10 +48,6 @@ class Tuning:
     #: at once): the Lagrangian bound is computed block by block and nothing is fixed (20,000 units held
     #: 3.2 GB for one such matrix, and ended in MemoryError at 6.8 GB).
     max_dense_pairs: int = 25_000_000
-    #: How the labelling model (cut-edges, boundary) is solved: "flow" (the spec's backend, contiguity by
-    #: flow rows), "scip-flow" or "scip-lazy" (SCIP, with flow rows or with separator rows added inside its
-    #: search); the SCIP ones fall back to "flow" without pyscipopt or with backend "cbc".
-    label_engine: str = "flow"
     #: The labelling model has about 4·atoms·k + edges·k columns and 3·atoms·k + 2·edges·k rows.
     max_label_rows: int = 400_000
 
