@@ -19,6 +19,7 @@ class Stage(StrEnum):
     EXHAUSTIVE = "exhaustive"        # search over whole districts
     RECOMBINATION = "recombination"
     ORDERING = "ordering"            # the labelling model's vertex ordering
+    PARTITION = "partition"          # column generation over districts (``solver.partition_bound``)
     LAGRANGIAN = "lagrangian"
     PROBING = "probing"              # centre probing with the LP
     MIP = "mip"

@@ -196,6 +196,14 @@ class HighsRunner:
     def add_rows(self, block) -> None:
         self._add(block)
 
+    def set_costs(self, columns: np.ndarray, costs: np.ndarray) -> None:
+        """New objective coefficients for some columns (between runs); the objective recomputed from a
+        solution, and the bound certified from it, use them too."""
+        columns = np.asarray(columns, dtype=np.int32)
+        costs = np.asarray(costs, dtype=float)
+        self.h.changeColsCost(len(columns), columns, costs)
+        self._cost[columns] = costs
+
     def set_options(self, options: Mapping[str, object]) -> None:
         """HiGHS options by their HiGHS names (e.g. the proof-oriented ones of ``Tuning.exact_highs_options``)."""
         for key, value in options.items():
