@@ -134,7 +134,7 @@ class RunResult:
 
 
 @contextlib.contextmanager
-def _banner_hidden() -> Iterator[None]:
+def banner_hidden() -> Iterator[None]:
     """HiGHS 1.16 prints its copyright banner to the C-level stdout in the constructor, before any option
     can be set; a library must not write to its caller's stdout, so fd 1 points at /dev/null meanwhile."""
     sys.stdout.flush()
@@ -158,7 +158,7 @@ class HighsRunner:
         import highspy
 
         self._highspy = highspy
-        with _banner_hidden():
+        with banner_hidden():
             self.h = highspy.Highs()
         self.h.silent()
         self.h.setOptionValue("output_flag", False)

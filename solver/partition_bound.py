@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solver.linear import LinearModel, RunState, _banner_hidden, make_runner
-from solver.ordering import Ordering
+from solver.linear import LinearModel, RunState, banner_hidden, make_runner
 from solver.graphs import reach
+from solver.ordering import Ordering
 from solver.problem import Problem
 
 #: A district prices out when its reduced cost is below −EPS.
@@ -136,7 +136,7 @@ def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.nd
     m = problem.n_atoms
     edge_u, edge_v = problem.edge_u, problem.edge_v
     result = PartitionBound()
-    with _banner_hidden():
+    with banner_hidden():
         master = highspy.Highs()
     master.silent()
     master.setOptionValue("output_flag", False)
@@ -212,7 +212,7 @@ class _LocalPricing:
             self.weight_between[v][u] = self.weight_between[v].get(u, 0.0) + w
 
     def run(self, columns: list[np.ndarray], pi: np.ndarray, mu: float, *, starts: int = 30) -> list[np.ndarray]:
-        m = self.problem.n_atoms
+        """Districts with a negative reduced cost, descended from the ``starts`` best columns."""
         weights_of = self.weight_between
 
         def value(members: set[int]) -> float:
