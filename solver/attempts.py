@@ -20,6 +20,7 @@ class Stage(StrEnum):
     EXHAUSTIVE = "exhaustive"        # search over whole districts
     RECOMBINATION = "recombination"
     ORDERING = "ordering"            # the labelling model's vertex ordering
+    PARTITION = "partition"          # column generation over districts (``solver.partition_bound``)
     LAGRANGIAN = "lagrangian"
     KMEANS = "k-means"               # capacitated k-means centres, then the exact assignment to them
     PROBING = "probing"              # centre probing with the LP

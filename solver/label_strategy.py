@@ -7,14 +7,18 @@ large to build, recombination continues until the deadline, with no bound.
 """
 from __future__ import annotations
 
+import math
 import time
+
+import numpy as np
 
 from solver.attempts import Attempt, Stage, Verdict
 from solver.heuristic import improve_edges_until
 from solver.label_model import build_label
 from solver.lazy_cuts import ModelHooks, run_rounds
 from solver.linear import make_runner
-from solver.ordering import build_ordering
+from solver.ordering import Ordering, build_ordering
+from solver.partition_bound import applies, partition_bound
 from solver.outcome import Outcome
 from solver.problem import Problem
 from solver.spec import Spec
@@ -42,7 +46,54 @@ def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: 
         now = time.monotonic()
         recombine(problem, spec, outcome, deadline=min(deadline, now + tuning.warm_share * (deadline - now)),
                   max_steps=tuning.warm_recombination_steps)
-    run_label(problem, spec, outcome, deadline=deadline, tuning=tuning)
+    ordering = None
+    if outcome.candidate is not None and partition_applies(problem, spec, tuning):
+        now = time.monotonic()
+        ordering = timed_ordering(problem, spec, outcome, deadline=deadline, tuning=tuning)
+        bound_by_partition(problem, spec, outcome, ordering,
+                           deadline=now + tuning.partition_share * (deadline - now), seed=spec.seed)
+        if outcome.bound is not None and outcome.bound >= outcome.candidate.objective * (1 - tuning.optimal_gap):
+            return
+    run_label(problem, spec, outcome, deadline=deadline, tuning=tuning, ordering=ordering)
+
+
+def partition_applies(problem: Problem, spec: Spec, tuning: Tuning) -> bool:
+    """Column generation runs when given a share of the time, for the cut-edges objective on the plain
+    problem (``partition_bound.applies``)."""
+    return (tuning.partition_share > 0 and spec.objective == "cut-edges" and not spec.first_plan
+            and problem.n_atoms <= tuning.partition_max_atoms and applies(problem, spec.require_facility))
+
+
+def bound_by_partition(problem: Problem, spec: Spec, outcome: Outcome, ordering: Ordering, *, deadline: float,
+                       seed: int) -> None:
+    """The column-generation bound (``solver.partition_bound``), raised into ``outcome``; it stops early
+    once it proves the incumbent optimal."""
+    started = time.monotonic()
+    k, incumbent = outcome.k, outcome.candidate
+    districts = [np.flatnonzero(incumbent.assignment == d) for d in range(k)]
+    # Cut edges are integers: a bound above incumbent − 1 proves the incumbent.
+    found = partition_bound(problem, k, ordering, problem.edge_count.astype(float), districts, deadline=deadline,
+                            seed=seed, target=incumbent.objective - 1.0 + 1e-4)
+    bound = None if found.bound is None else math.ceil(found.bound - 1e-6)
+    outcome.raise_bound(bound)
+    outcome.record(Attempt(districts=k, stage=Stage.PARTITION,
+                           status=Verdict.OPTIMAL if bound is not None and bound >= incumbent.objective
+                           else Verdict.FEASIBLE, objective=incumbent.objective, bound=bound,
+                           time_s=time.monotonic() - started,
+                           figures={"iterations": found.iterations, "columns": found.columns,
+                                    "lp_finished": found.finished}))
+
+
+def timed_ordering(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning) -> Ordering:
+    """The vertex ordering for ``outcome.k`` (``solver.ordering``) within its share of the time, recorded."""
+    clock = time.monotonic()
+    ordering = build_ordering(problem, outcome.k, seed=spec.seed,
+                              time_limit_s=min(tuning.ordering_max_s, tuning.ordering_share * (deadline - clock)))
+    outcome.record(Attempt(districts=outcome.k, stage=Stage.ORDERING, status=Verdict.FIXED,
+                           time_s=time.monotonic() - clock,
+                           figures={"back": problem.n_atoms - ordering.back_start,
+                                    "fixed_roots": len(ordering.fixed_roots), "banned_labels": len(ordering.banned)}))
+    return ordering
 
 
 def recombine(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, max_steps: int | None = None) -> None:
@@ -63,21 +114,18 @@ def recombine(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float
 
 
 def run_label(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning,
-              objective_free: bool = False) -> None:
+              objective_free: bool = False, ordering: Ordering | None = None) -> None:
     """The labelling model with roots and flow: contiguity is in the model, so one run decides it.
-    ``objective_free``: every cost is zero, so the first plan found ends the run (and no bound is claimed)."""
+    ``objective_free``: every cost is zero, so the first plan found ends the run (and no bound is claimed).
+    ``ordering``: one already built for this k (else it is built here)."""
     k = outcome.k
-    clock = time.monotonic()
-    ordering = build_ordering(problem, k, seed=spec.seed,
-                              time_limit_s=min(tuning.ordering_max_s, tuning.ordering_share * (deadline - clock)))
+    if ordering is None:
+        ordering = timed_ordering(problem, spec, outcome, deadline=deadline, tuning=tuning)
     reference = outcome.candidate.objective if outcome.candidate else None
     label = build_label(problem, k, spec.objective, ordering=ordering, require_facility=spec.require_facility,
                         tie_reference=reference)
     if objective_free:
         label.model.cost[:] = 0.0
-    outcome.record(Attempt(districts=k, stage=Stage.ORDERING, status=Verdict.FIXED, time_s=time.monotonic() - clock,
-                           figures={"back": problem.n_atoms - ordering.back_start,
-                                    "fixed_roots": len(ordering.fixed_roots), "banned_labels": len(ordering.banned)}))
     runner = make_runner(spec.backend, label.model, seed=spec.seed)
     hooks = ModelHooks(start_of=lambda c: label.start_from(c.assignment, problem), decode=label.assignment_from,
                        cuts_of=lambda a: [],

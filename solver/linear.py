@@ -134,7 +134,7 @@ class RunResult:
 
 
 @contextlib.contextmanager
-def _banner_hidden() -> Iterator[None]:
+def banner_hidden() -> Iterator[None]:
     """HiGHS 1.16 prints its copyright banner to the C-level stdout in the constructor, before any option
     can be set; a library must not write to its caller's stdout, so fd 1 points at /dev/null meanwhile."""
     sys.stdout.flush()
@@ -158,7 +158,7 @@ class HighsRunner:
         import highspy
 
         self._highspy = highspy
-        with _banner_hidden():
+        with banner_hidden():
             self.h = highspy.Highs()
         self.h.silent()
         self.h.setOptionValue("output_flag", False)
@@ -195,6 +195,14 @@ class HighsRunner:
 
     def add_rows(self, block) -> None:
         self._add(block)
+
+    def set_costs(self, columns: np.ndarray, costs: np.ndarray) -> None:
+        """New objective coefficients for some columns (between runs); the objective recomputed from a
+        solution, and the bound certified from it, use them too."""
+        columns = np.asarray(columns, dtype=np.int32)
+        costs = np.asarray(costs, dtype=float)
+        self.h.changeColsCost(len(columns), columns, costs)
+        self._cost[columns] = costs
 
     def set_options(self, options: Mapping[str, object]) -> None:
         """HiGHS options by their HiGHS names (e.g. the proof-oriented ones of ``Tuning.exact_highs_options``)."""

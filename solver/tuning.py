@@ -48,6 +48,9 @@ class Tuning:
     #: at once): the Lagrangian bound is computed block by block and nothing is fixed (20,000 units held
     #: 3.2 GB for one such matrix, and ended in MemoryError at 6.8 GB).
     max_dense_pairs: int = 25_000_000
+    #: Column generation over districts (``solver.partition_bound``) bounds the cut edges before the
+    #: labelling model runs, up to this many atoms (its pricing MIP has about 8 rows an atom-graph edge).
+    partition_max_atoms: int = 2_000
     #: The labelling model has about 4·atoms·k + edges·k columns and 3·atoms·k + 2·edges·k rows.
     max_label_rows: int = 400_000
     #: Rows of the labelling model built per second (measured: 83k rows in 0.65 s, 322k in 3.6 s on a busy
@@ -116,6 +119,10 @@ class Tuning:
     probe_share: float = 0.7
     dive_share: float = 0.3
     warm_share: float = 0.1
+    #: Column generation's share of the time left after the warm start (0: not run); the labelling model
+    #: gets the rest. Off by default: its bound is valid but its pricing MIP (5–15 s a call on the county
+    #: benchmarks) reached only 23.8 on Arkansas in 145 s, where the labelling model proves 33 in ~137 s.
+    partition_share: float = 0.0
     ordering_share: float = 0.1
 
     #: HiGHS options for the exact Hess model once the incumbent is close (ignored by CBC).
