@@ -59,8 +59,7 @@ def _round(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -
         return None
     assignment = _reconnect(problem, assignment, centres, k)
     if not is_feasible(problem, assignment, k, False):
-        assignment = repair_rules(problem, assignment, k, "inertia", require_facility=False, deadline=deadline)
-        return assignment
+        return repair_rules(problem, assignment, k, "inertia", require_facility=False, deadline=deadline)
     return local_search(problem, assignment, k, "inertia", require_facility=False, deadline=deadline)
 
 
