@@ -21,7 +21,7 @@ COLUMNS = {  # the first key that starts the benchmark's name wins: the longer n
                        "wall_s", "verified"),
     "community_law2026": ("instance", "n", "k", "objective", "status", "bound", "gap", "wall_s", "verified",
                           "published", "match"),
-    "scale": ("instance", "n", "k", "objective", "status", "bound", "gap", "build_s", "wall_s", "verified"),
+    "scale": ("instance", "n", "k", "objective", "status", "bound", "gap", "build_s", "wall_s", "total_s", "verified"),
     "community": ("instance", "n", "k", "objective", "status", "gap", "wall_s", "verified", "published", "match"),
     "cut_edges": ("instance", "n", "k", "objective", "status", "bound", "wall_s", "verified", "published",
                   "published_time_s", "match", "peer_objective", "peer_time_s", "peer_budget_s", "ratio"),
