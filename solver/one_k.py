@@ -25,7 +25,7 @@ from solver.label_strategy import label_too_large, optimise_edges, run_label
 from solver.outcome import Outcome, candidate_of
 from solver.problem import Problem
 from solver.reassign import applies as reassignment_applies
-from solver.reassign import reassign
+from solver.reassign import fewer, reassign
 from solver.spec import Spec
 from solver.tuning import Tuning
 
@@ -36,6 +36,22 @@ def quick_plan(problem: Problem, spec: Spec, k: int, *, deadline: float) -> Outc
     if k == 1:
         return _single_district(problem, spec, outcome)
     run_heuristic(problem, spec, outcome, deadline=deadline, first=True)
+    return outcome
+
+
+def fewer_districts(problem: Problem, spec: Spec, more: Candidate, k: int, *, deadline: float) -> Outcome:
+    """A plan for k districts made from ``more``, a plan with more of them (``solver.reassign.fewer``),
+    if one meets every rule; the attempt is recorded either way (proves nothing)."""
+    outcome = Outcome(k=k)
+    if not reassignment_applies(problem, spec.require_facility):
+        return outcome
+    started = time.monotonic()
+    assignment = fewer(problem, more, k, deadline=deadline)
+    candidate = None if assignment is None else candidate_of(problem, assignment, spec, k)
+    outcome.record(Attempt(districts=k, stage=Stage.REASSIGNMENT, status=Verdict.FEASIBLE if candidate else Verdict.NONE,
+                           objective=None if candidate is None else candidate.objective,
+                           time_s=time.monotonic() - started, detail=f"from the plan with {len(more.centres)} districts"))
+    outcome.offer(candidate)
     return outcome
 
 

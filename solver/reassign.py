@@ -52,6 +52,42 @@ def reassign(problem: Problem, candidate: Candidate, k: int, *, deadline: float)
     return best
 
 
+def fewer(problem: Problem, candidate: Candidate, k: int, *, deadline: float, tries: int = 3) -> np.ndarray | None:
+    """A plan with k districts from ``candidate``, which has more: the centres of its least populated
+    districts are dropped (the smallest first, then the next ones, ``tries`` choices in all), the
+    transportation LP shares the atoms among the k centres left within the floor and cap, and the round
+    is finished as a reassignment round. None when no choice gives a plan meeting the rules. Where the
+    heuristic alone finds none (800 units, a cap filled to 96 %), the LP keeps every district under the cap
+    from the start."""
+    have = len(candidate.centres)
+    if not 1 <= k < have:
+        return None
+    pops = np.bincount(candidate.assignment, weights=problem.atom_population, minlength=have)
+    order = np.argsort(pops, kind="stable").tolist()
+    surplus = have - k
+    for attempt in range(tries):
+        # the surplus − 1 smallest districts, and the next smallest not yet tried
+        if surplus - 1 + attempt >= have or time.monotonic() > deadline:
+            break
+        dropped = set(order[:surplus - 1]) | {order[surplus - 1 + attempt]}
+        kept = [d for d in range(have) if d not in dropped]
+        centres = np.asarray(candidate.centres)[kept]
+        cost = np.stack([problem.atom_cost(np.arange(problem.n_atoms), int(c)) for c in centres], axis=1)
+        current = np.argmin(cost, axis=1)
+        renumber = {old: new for new, old in enumerate(kept)}
+        inside = np.isin(candidate.assignment, kept)
+        current[inside] = [renumber[int(d)] for d in candidate.assignment[inside]]
+        assignment = _transport(problem, centres, current, k, deadline=deadline)
+        if assignment is None:
+            continue
+        assignment = _reconnect(problem, assignment, centres, k)
+        if not is_feasible(problem, assignment, k, False):
+            assignment = repair_rules(problem, assignment, k, "inertia", require_facility=False, deadline=deadline)
+        if assignment is not None:
+            return assignment
+    return None
+
+
 def _round(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -> np.ndarray | None:
     centres = np.asarray(candidate.centres)
     assignment = _transport(problem, centres, candidate.assignment, k, deadline=deadline)

@@ -17,8 +17,9 @@ from solver.graphs import components
 from solver.heuristic import _State, _seed_centres, _swap_pass, grow, is_feasible, local_search, repair_rules
 from solver.objective import evaluate
 from solver.one_k import quick_plan
+from solver.outcome import candidate_of
 from solver.problem import build_problem
-from solver.reassign import reassign
+from solver.reassign import fewer, reassign
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is a folder of scripts, not an installed package
@@ -79,3 +80,19 @@ def test_reassignment_moves_a_plan_the_local_search_left_at_the_cap():
     assert evaluate(problem, improved.assignment, "inertia", k)[0] == pytest.approx(improved.objective)
     for d in range(k):
         assert len(components(problem.atom_neighbours, np.flatnonzero(improved.assignment == d).tolist())) == 1
+
+
+def test_fewer_districts_from_a_plan_in_hand():
+    """800 units, cap 30,000: from the first plan at k = 61 the transportation LP over its centres less the
+    smallest districts' gives plans at 60, 59 and 58 (96 % full on average), each meeting the rules in one
+    piece per district; asking for as many districts or more gives nothing."""
+    spec = Spec(max_population=30_000, group_attr=None)
+    problem = build_problem(community_instance(800, seed=1), spec)
+    plan = quick_plan(problem, spec, 61, deadline=time.monotonic() + 60).candidate
+    assert fewer(problem, plan, 61, deadline=time.monotonic() + 60) is None
+    for k in (60, 59, 58):
+        assignment = fewer(problem, plan, k, deadline=time.monotonic() + 60)
+        assert assignment is not None and is_feasible(problem, assignment, k, False)
+        for d in range(k):
+            assert len(components(problem.atom_neighbours, np.flatnonzero(assignment == d).tolist())) == 1
+        plan = candidate_of(problem, assignment, spec, k)
