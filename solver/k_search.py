@@ -7,7 +7,7 @@ than the budget to decide, while a larger k is easy). So it runs in three steps:
 1. **secure**: the heuristic, stopping at its first plan, tries a generous k (average district at most
    ``Tuning.generous_fill`` of the cap, or k = low when that is roomy already) and up, until one k has a
    verified plan: at 800 units this takes 1–2 s where a tight k = low can take the whole budget;
-2. **decide**: only for existence (the plan in hand reduced by the transportation LP, heuristic,
+2. **decide**: only for existence (heuristic, the plan in hand reduced by the transportation LP,
    exhaustive search, the labelling model with a zero objective), k = low first (within
    ``Tuning.secure_share`` of the time left: when it has a plan, nothing else needs deciding), then the k below the plan, downwards, within ``Tuning.decide_share``: a plan
    makes k the new answer; the first k without one ends the descent, proven impossible or undecided (the
@@ -87,24 +87,16 @@ def _open_below(k: int, k_values: list[int], search: Search) -> list[int]:
 
 def _descend(problem: Problem, spec: Spec, chosen: Outcome, k_values: list[int], *, deadline: float,
              tuning: Tuning, search: Search, skip_heuristic: set[int] | frozenset[int]) -> Outcome:
-    """Decide the k below the chosen one, downwards, only for existence (the chosen plan reduced, heuristic,
-    exhaustive search, the labelling model with a zero objective): a plan makes k the new choice; the
-    first k without one ends the descent, and when it was proven impossible so are the k below it if
-    fewer districts can never help. ``skip_heuristic``: k whose heuristic already ran all its restarts without a plan."""
-    existence = replace(spec, first_plan=True)
+    """Decide the k below the chosen one, downwards, only for existence (``_exists``): a plan makes k the
+    new choice; the first k without one ends the descent, and when it was proven impossible so are the k
+    below it if fewer districts can never help. ``skip_heuristic``: k whose heuristic already ran all its
+    restarts without a plan."""
     below = list(reversed(_open_below(chosen.k, k_values, search)))
     for k in below:
         if deadline - time.monotonic() <= 0.05:
             break
-        # From the plan in hand first: its centres less the smallest districts' share the atoms by the
-        # transportation LP under the cap (800 units: k = 61 → 57 in under 1 s a step, where the heuristic
-        # found no plan below 59).
-        outcome = fewer_districts(problem, existence, chosen.candidate, k, deadline=deadline)
-        search.attempts.extend(outcome.attempts)
-        if outcome.candidate is None:
-            outcome = solve_k(problem, existence, k, deadline=deadline, last=True, tuning=tuning,
-                              heuristic=k not in skip_heuristic)
-            search.attempts.extend(outcome.attempts)
+        outcome = _exists(problem, spec, chosen, k, deadline=deadline, tuning=tuning, search=search,
+                          heuristic=k not in skip_heuristic)
         if outcome.candidate is not None:
             chosen = outcome
             continue
@@ -114,6 +106,28 @@ def _descend(problem: Problem, spec: Spec, chosen: Outcome, k_values: list[int],
                 search.proven_infeasible.extend(j for j in below if j < k and j not in search.proven_infeasible)
         break
     return chosen
+
+
+def _exists(problem: Problem, spec: Spec, more: Outcome, k: int, *, deadline: float, tuning: Tuning,
+            search: Search, heuristic: bool) -> Outcome:
+    """k decided for existence only: the heuristic's first plan; else the plan in hand with more districts
+    reduced to k (its centres less the smallest districts', atoms shared by the transportation LP under the
+    cap: 800 units, k = 61 → 57 in under 1 s a step where the heuristic found none below 59); else the
+    exhaustive search and the labelling model. The heuristic goes first because where it succeeds its plan
+    is the better start for the exact model (200 units, k = 6: the reduced plan led the exact model to a
+    worse local optimum)."""
+    existence = replace(spec, first_plan=True)
+    if heuristic:
+        outcome = quick_plan(problem, existence, k, deadline=deadline)
+        search.attempts.extend(outcome.attempts)
+        if outcome.candidate is not None or outcome.proven_infeasible:
+            return outcome
+    outcome = fewer_districts(problem, existence, more.candidate, k, deadline=deadline)
+    search.attempts.extend(outcome.attempts)
+    if outcome.candidate is None:
+        outcome = solve_k(problem, existence, k, deadline=deadline, last=True, tuning=tuning, heuristic=False)
+        search.attempts.extend(outcome.attempts)
+    return outcome
 
 
 def _monotone(problem: Problem, spec: Spec) -> bool:
@@ -155,12 +169,8 @@ def _fewest_first(problem: Problem, spec: Spec, secured: Outcome, k_values: list
     if secured.k == low or low in search.proven_infeasible:
         return secured
     now = time.monotonic()
-    existence, until = replace(spec, first_plan=True), now + tuning.secure_share * (deadline - now)
-    outcome = fewer_districts(problem, existence, secured.candidate, low, deadline=until)
-    search.attempts.extend(outcome.attempts)
-    if outcome.candidate is None:
-        outcome = solve_k(problem, existence, low, deadline=until, last=True, tuning=tuning)
-        search.attempts.extend(outcome.attempts)
+    outcome = _exists(problem, spec, secured, low, deadline=now + tuning.secure_share * (deadline - now),
+                      tuning=tuning, search=search, heuristic=True)
     if outcome.proven_infeasible:
         search.proven_infeasible.append(low)
     return outcome if outcome.candidate is not None else secured
