@@ -369,7 +369,7 @@ def local_search(problem: Problem, assignment: np.ndarray, k: int, objective: st
                 continue
             improved = True
         if objective == "inertia":
-            if not improved and not balance_first and _swaps_allowed(problem, require_facility):
+            if not improved and not balance_first and problem.band_and_contiguity_only(require_facility):
                 improved = _swap_pass(state, deadline)
             centres = centres_of(problem, state.assign, k)
             if centres != state.centres:
@@ -378,13 +378,6 @@ def local_search(problem: Problem, assignment: np.ndarray, k: int, objective: st
         if not improved:
             break
     return state.assign
-
-
-def _swaps_allowed(problem: Problem, require_facility: bool) -> bool:
-    """Swaps are checked for population, contiguity and inertia only: not with groups, locks, facilities
-    or earlier plans to differ from."""
-    return not (problem.links or problem.apart or problem.distinct_from or problem.distinct_full
-                or require_facility)
 
 
 def _swap_pass(state: _State, deadline: float) -> bool:

@@ -9,9 +9,10 @@ than the budget to decide, while a larger k is easy). So it runs in three steps:
    verified plan: at 800 units this takes 1–2 s where a tight k = low can take the whole budget;
 2. **decide**: only for existence (heuristic, the plan in hand reduced by the transportation LP,
    exhaustive search, the labelling model with a zero objective), k = low first (within
-   ``Tuning.secure_share`` of the time left: when it has a plan, nothing else needs deciding), then the k below the plan, downwards, within ``Tuning.decide_share``: a plan
-   makes k the new answer; the first k without one ends the descent, proven impossible or undecided (the
-   k below are then proven too when fewer districts can never help, else undecided);
+   ``Tuning.secure_share`` of the time left: when it has a plan, nothing else needs deciding), then the k
+   below the plan, downwards, within ``Tuning.decide_share``: a plan makes k the new answer; the first k
+   without one ends the descent, proven impossible or undecided (the k below are then proven too when
+   fewer districts can never help, else undecided);
 3. **improve**: the rest of the time optimises the chosen k from its plan (bound and gap);
 4. **decide again**: when improving ends before the deadline (its bound stalled), the smaller k still open
    are decided again with fresh heuristic seeds until the time is spent; a plan found there becomes the

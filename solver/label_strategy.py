@@ -18,7 +18,7 @@ from solver.label_model import build_label
 from solver.lazy_cuts import ModelHooks, run_rounds
 from solver.linear import make_runner
 from solver.ordering import Ordering, build_ordering
-from solver.partition_bound import applies, partition_bound
+from solver.partition_bound import partition_bound
 from solver.outcome import Outcome
 from solver.problem import Problem
 from solver.spec import Spec
@@ -59,9 +59,10 @@ def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: 
 
 def partition_applies(problem: Problem, spec: Spec, tuning: Tuning) -> bool:
     """Column generation runs when given a share of the time, for the cut-edges objective on the plain
-    problem (``partition_bound.applies``)."""
+    problem (``Problem.band_and_contiguity_only``)."""
     return (tuning.partition_share > 0 and spec.objective == "cut-edges" and not spec.first_plan
-            and problem.n_atoms <= tuning.partition_max_atoms and applies(problem, spec.require_facility))
+            and problem.n_atoms <= tuning.partition_max_atoms
+            and problem.band_and_contiguity_only(spec.require_facility))
 
 
 def bound_by_partition(problem: Problem, spec: Spec, outcome: Outcome, ordering: Ordering, *, deadline: float,

@@ -24,7 +24,6 @@ from solver.heuristic import Candidate, heuristic_plan
 from solver.label_strategy import label_too_large, optimise_edges, run_label
 from solver.outcome import Outcome, candidate_of
 from solver.problem import Problem
-from solver.reassign import applies as reassignment_applies
 from solver.reassign import fewer, reassign
 from solver.spec import Spec
 from solver.tuning import Tuning
@@ -43,14 +42,16 @@ def fewer_districts(problem: Problem, spec: Spec, more: Candidate, k: int, *, de
     """A plan for k districts made from ``more``, a plan with more of them (``solver.reassign.fewer``),
     if one meets every rule; the attempt is recorded either way (proves nothing)."""
     outcome = Outcome(k=k)
-    if not reassignment_applies(problem, spec.require_facility):
+    if not problem.band_and_contiguity_only(spec.require_facility):
         return outcome
     started = time.monotonic()
     assignment = fewer(problem, more, k, deadline=deadline)
     candidate = None if assignment is None else candidate_of(problem, assignment, spec, k)
-    outcome.record(Attempt(districts=k, stage=Stage.REASSIGNMENT, status=Verdict.FEASIBLE if candidate else Verdict.NONE,
+    outcome.record(Attempt(districts=k, stage=Stage.REASSIGNMENT,
+                           status=Verdict.FEASIBLE if candidate else Verdict.NONE,
                            objective=None if candidate is None else candidate.objective,
-                           time_s=time.monotonic() - started, detail=f"from the plan with {len(more.centres)} districts"))
+                           time_s=time.monotonic() - started,
+                           detail=f"from the plan with {len(more.centres)} districts"))
     outcome.offer(candidate)
     return outcome
 
@@ -96,7 +97,7 @@ def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool
 def run_heuristic(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, first: bool = False) -> None:
     """The heuristic for ``outcome.k`` (its best plan over its restarts, or its first with ``first``); for
     inertia the plan already in hand and the heuristic's best are improved by capacitated reassignment."""
-    reassigning = not first and spec.objective == "inertia" and reassignment_applies(problem, spec.require_facility)
+    reassigning = not first and spec.objective == "inertia" and problem.band_and_contiguity_only(spec.require_facility)
     if reassigning and outcome.candidate is not None:
         # First, and cheaply: the heuristic's restarts may take all the time left (a k found late), and
         # each start can stall where the other does not (800 units, k = 59: the heuristic's best did not

@@ -42,12 +42,6 @@ from solver.problem import Problem
 EPS = 1e-6
 
 
-def applies(problem: Problem, require_facility: bool) -> bool:
-    """Whether the pricing MIP states every rule of the problem (otherwise its bound could be wrong)."""
-    return not (problem.links or require_facility or problem.distinct_from or problem.apart
-                or problem.distinct_full)
-
-
 @dataclass
 class PartitionBound:
     """What column generation reached: its best valid bound, the master's value and the columns."""

@@ -86,6 +86,12 @@ class Problem:
         dy = self.atom_y[atom] - self.unit_y[centre_unit]
         return self.atom_population[atom] * (dx * dx + dy * dy) + self.atom_inertia[atom]
 
+    def band_and_contiguity_only(self, require_facility: bool) -> bool:
+        """Whether the population band and contiguity are the only rules: no group split in parts, no
+        locks, no facility rule, no earlier plans to differ from. Stages that state only those two rules
+        (swaps, reassignment, the set-partitioning bound) run only then."""
+        return not (self.links or self.apart or self.distinct_from or self.distinct_full or require_facility)
+
     def link_of(self) -> np.ndarray:
         """For every atom, the index of its link set, or −1."""
         out = np.full(self.n_atoms, -1, dtype=np.int64)

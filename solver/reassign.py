@@ -29,13 +29,6 @@ MAX_ROUNDS = 6
 MIN_GAIN = 1e-4
 
 
-def applies(problem: Problem, require_facility: bool) -> bool:
-    """Reassignment handles the cap, floor and contiguity only: not groups, locks, facilities or
-    earlier plans to differ from."""
-    return not (problem.links or problem.apart or problem.distinct_from or problem.distinct_full
-                or require_facility)
-
-
 def reassign(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -> Candidate:
     """A better plan than ``candidate`` (inertia) by capacitated reassignment rounds, or the candidate."""
     best = candidate
@@ -72,12 +65,12 @@ def fewer(problem: Problem, candidate: Candidate, k: int, *, deadline: float, tr
         dropped = set(order[:surplus - 1]) | {order[surplus - 1 + attempt]}
         kept = [d for d in range(have) if d not in dropped]
         centres = np.asarray(candidate.centres)[kept]
-        cost = np.stack([problem.atom_cost(np.arange(problem.n_atoms), int(c)) for c in centres], axis=1)
+        cost = _costs(problem, centres)
         current = np.argmin(cost, axis=1)
         renumber = {old: new for new, old in enumerate(kept)}
         inside = np.isin(candidate.assignment, kept)
         current[inside] = [renumber[int(d)] for d in candidate.assignment[inside]]
-        assignment = _transport(problem, centres, current, k, deadline=deadline)
+        assignment = _transport(problem, centres, cost, current, k, deadline=deadline)
         if assignment is None:
             continue
         assignment = _reconnect(problem, assignment, centres, k)
@@ -90,7 +83,7 @@ def fewer(problem: Problem, candidate: Candidate, k: int, *, deadline: float, tr
 
 def _round(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -> np.ndarray | None:
     centres = np.asarray(candidate.centres)
-    assignment = _transport(problem, centres, candidate.assignment, k, deadline=deadline)
+    assignment = _transport(problem, centres, _costs(problem, centres), candidate.assignment, k, deadline=deadline)
     if assignment is None:
         return None
     assignment = _reconnect(problem, assignment, centres, k)
@@ -99,12 +92,16 @@ def _round(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -
     return local_search(problem, assignment, k, "inertia", require_facility=False, deadline=deadline)
 
 
-def _transport(problem: Problem, centres: np.ndarray, current: np.ndarray, k: int, *,
+def _costs(problem: Problem, centres: np.ndarray) -> np.ndarray:
+    """Inertia of every atom about each centre unit (atoms × centres)."""
+    return np.stack([problem.atom_cost(np.arange(problem.n_atoms), int(c)) for c in centres], axis=1)
+
+
+def _transport(problem: Problem, centres: np.ndarray, cost: np.ndarray, current: np.ndarray, k: int, *,
                deadline: float) -> np.ndarray | None:
-    """The transportation LP (``solver.transport``) over each atom's nearest centres and its own district;
-    atoms go to their largest share."""
+    """The transportation LP (``solver.transport``) over each atom's nearest centres (by ``cost``) and its
+    district in ``current``; atoms go to their largest share."""
     m = problem.n_atoms
-    cost = np.stack([problem.atom_cost(np.arange(m), int(c)) for c in centres], axis=1)  # atoms × k
     allowed = np.zeros((m, k), dtype=bool)
     allowed[np.arange(m)[:, None], np.argsort(cost, axis=1, kind="stable")[:, :min(NEAREST_CENTRES, k)]] = True
     allowed[np.arange(m), current] = True
