@@ -11,11 +11,17 @@ polishing, against an LP bound of 1.878e9). Here the centres are moved instead o
    of what it received, until the centres stop moving. Cheap (a few hundredths of a second an LP, warm
    started), so many seeded starts run; each ends at a fractional value.
 2. the best starts' centres are snapped to units (the unit nearest the mean: inertia decomposes about
-   the mean) and fixed open in the Hess model over those k centres only (atoms × k columns, every rule
-   of the model, contiguity by lazy cuts): an exact assignment for these centres; its plan's own best
-   centres start the next such model while the plan improves (location–allocation).
+   the mean) and fixed open in the Hess model over those k centres only (every rule of the model,
+   contiguity by lazy cuts); its plan's own best centres start the next such model while the plan
+   improves (location–allocation). The model is narrowed first (``assignment_columns``): the
+   transportation LP at the snapped centres settles the atoms it gives wholly to the same district as
+   all their neighbours; only the others (on a boundary of the LP's split, or split by it) may choose
+   among their nearest centres.
 
 Measured (seed 201, loaded machine): 12 starts in ~5 s, the best start's plan 1.929e9 in ~5 s more.
+Narrowing (training seed 205, 800 units, k = 29, idle machine): the three best starts' assignments took
+3.8, 16.5 and 7.4 s instead of 8.9, 59.4 and 15.6 s for plans within 0.1 % of the full models' (2,150
+columns instead of 23,200); with a 0.3 % relative MIP gap, 2.2–3.3 s each, within 0.3 %.
 These plans are upper bounds only (restrictions): no bound is ever taken from them.
 """
 from __future__ import annotations
@@ -51,7 +57,7 @@ def kmeans_starts(problem: Problem, k: int, *, starts: int, seed: int, deadline:
         for _ in range(max_rounds):
             if time.monotonic() >= deadline:
                 break
-            solved = lp.solve(cx, cy)
+            solved = lp.solve(cx, cy, time_limit_s=deadline - time.monotonic())
             if solved is None:
                 break
             value, share = solved
@@ -95,6 +101,33 @@ def _snap(problem: Problem, cx: np.ndarray, cy: np.ndarray) -> list[int]:
         taken.add(unit)
         out.append(unit)
     return sorted(out)
+
+
+def assignment_columns(problem: Problem, centres: list[int], *, nearest: int, deadline: float
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(atoms, centre units): the pairs of a narrowed assignment to ``centres``. Every atom keeps the district
+    the transportation LP gives it the largest share of; atoms that the LP splits, or that border an atom
+    of another LP district, also keep their ``nearest`` centres (by inertia). None when the LP has no
+    solution by ``deadline``."""
+    k, m = len(centres), problem.n_atoms
+    units = np.asarray(centres)
+    solved = TransportLP(problem, k).solve(problem.unit_x[units], problem.unit_y[units],
+                                           time_limit_s=deadline - time.monotonic())
+    if solved is None:
+        return None
+    share = solved[1]
+    district = np.argmax(share, axis=1)
+    border = share.max(axis=1) < 1 - 1e-6
+    across = district[problem.edge_u] != district[problem.edge_v]
+    border[problem.edge_u[across]] = True
+    border[problem.edge_v[across]] = True
+    allowed = np.zeros((m, k), dtype=bool)
+    allowed[np.arange(m), district] = True
+    rows = np.flatnonzero(border)
+    cost = np.stack([problem.atom_cost(rows, int(c)) for c in units], axis=1)
+    allowed[rows[:, None], np.argsort(cost, axis=1, kind="stable")[:, :min(nearest, k)]] = True
+    atoms, which = np.nonzero(allowed)
+    return atoms, units[which]
 
 
 def assign_to_centres(problem: Problem, outcome: Outcome, centres: list[int], *, solve_fixed, deadline: float,

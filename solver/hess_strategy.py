@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from solver.attempts import Attempt, Stage, Verdict
-from solver.capacitated_kmeans import assign_to_centres, kmeans_starts
+from solver.capacitated_kmeans import assign_to_centres, assignment_columns, kmeans_starts
 from solver.centre_probing import probe_and_fix
 from solver.errors import SolverError
 from solver.hess_model import build_hess, hess_cuts, neighbour_cuts, pool_rows
@@ -128,7 +128,7 @@ def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
     found = kmeans_starts(problem, outcome.k, starts=tuning.kmeans_starts, seed=spec.seed,
                           deadline=clock + tuning.kmeans_start_share * (end - clock))
     chosen = found[: tuning.kmeans_assigned]
-    _assign_starts(problem, spec, outcome, chosen, end=end, whole=True)
+    _assign_starts(problem, spec, outcome, chosen, end=end, whole=True, tuning=tuning)
     after = outcome.candidate.objective
     outcome.record(Attempt(districts=outcome.k, stage=Stage.KMEANS,
                            status=Verdict.FEASIBLE if after < before else Verdict.NONE, objective=after,
@@ -137,21 +137,29 @@ def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
 
 
 def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[tuple[float, list[int]]], *,
-                   end: float, whole: bool) -> None:
+                   end: float, whole: bool, tuning: Tuning) -> None:
     """Location–allocation from each start's centres in turn until ``end``; ``whole``: each start gets an
     equal share of what is left (so one slow assignment cannot take them all), else the next start only
     begins while time is left."""
     k, m = outcome.k, problem.n_atoms
 
     def solve_fixed(scratch: Outcome, centres: list[int], until: float) -> None:
-        columns = (np.repeat(np.arange(m), k), np.tile(np.asarray(centres), m))
-        try:
-            hess_rounds(problem, spec, scratch, deadline=until, columns=columns, exact_below=None, separators=True,
-                        opened=centres)
-        except SolverError as error:
-            # The lazy-cut loop takes "infeasible" after a plan as a numerical fault; here it is expected: a
-            # repaired plan may use other centres than these, and no contiguous plan may exist with them.
-            log.debug("k=%d: the assignment to centres %s ended: %s", k, centres, error)
+        # Narrowed first (most atoms settled by the transportation LP), all pairs only when that finds
+        # nothing; a restriction's proof is worth nothing, hence the relative MIP gap.
+        narrowed = assignment_columns(problem, centres, nearest=tuning.kmeans_nearest, deadline=until)
+        every_pair = (np.repeat(np.arange(m), k), np.tile(np.asarray(centres), m))
+        for columns in (every_pair,) if narrowed is None else (narrowed, every_pair):
+            if until - time.monotonic() <= 0.5:
+                break
+            try:
+                hess_rounds(problem, spec, scratch, deadline=until, columns=columns, exact_below=None,
+                            separators=True, opened=centres, options={"mip_rel_gap": tuning.kmeans_mip_gap})
+            except SolverError as error:
+                # The lazy-cut loop takes "infeasible" after a plan as a numerical fault; here it is expected:
+                # a repaired plan may use other centres than these, and no contiguous plan may exist with them.
+                log.debug("k=%d: the assignment to centres %s ended: %s", k, centres, error)
+            if scratch.candidate is not None:
+                break
 
     for position, (_, centres) in enumerate(starts):
         now = time.monotonic()
@@ -170,7 +178,7 @@ def _beyond_reach(problem: Problem, spec: Spec, outcome: Outcome, lag, starts_le
         clock = time.monotonic()
         before = outcome.candidate.objective
         _assign_starts(problem, spec, outcome, starts_left, end=clock + tuning.kmeans_more_share * (deadline - clock),
-                       whole=False)
+                       whole=False, tuning=tuning)
         outcome.record(Attempt(districts=k, stage=Stage.KMEANS, status=Verdict.FEASIBLE
                                if outcome.candidate.objective < before else Verdict.NONE,
                                objective=outcome.candidate.objective, time_s=time.monotonic() - clock))

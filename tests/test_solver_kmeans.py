@@ -10,7 +10,7 @@ import pytest
 from solver_fixtures import planar_graph
 
 from solver import Spec, solve, verify
-from solver.capacitated_kmeans import kmeans_starts
+from solver.capacitated_kmeans import assignment_columns, kmeans_starts
 from solver.problem import build_problem
 from solver.transport import TransportLP
 from solver.tuning import Tuning
@@ -51,6 +51,22 @@ def test_transport_lp_keeps_every_district_in_the_band():
     assert value >= float(problem.atom_inertia.sum())
 
 
+def test_narrowed_assignment_keeps_the_lp_district_and_lets_boundary_atoms_choose():
+    _, _, problem = _band_instance(120, 4, seed=8)
+    centres = kmeans_starts(problem, 4, starts=1, seed=1, deadline=time.monotonic() + 30)[0][1]
+    atoms, units = assignment_columns(problem, centres, nearest=2, deadline=time.monotonic() + 30)
+    per_atom = np.bincount(atoms, minlength=problem.n_atoms)
+    assert (per_atom >= 1).all() and (per_atom <= 3).all()
+    assert set(units.tolist()) <= set(centres)
+    assert len(atoms) < problem.n_atoms * 4
+    # atoms left with one district never border another district's: every boundary keeps a choice
+    choice = {(int(a), int(u)) for a, u in zip(atoms, units)}
+    settled = {a: u for a, u in choice if per_atom[a] == 1}
+    for a, b in zip(problem.edge_u.tolist(), problem.edge_v.tolist()):
+        if a in settled and b in settled:
+            assert settled[a] == settled[b]
+
+
 def test_kmeans_plans_verify_and_the_optimum_is_unchanged():
     """The k-means stage forced on (any gap): its plans verify, and the optimum proven afterwards is the one
     the full model proves."""
@@ -63,3 +79,4 @@ def test_kmeans_plans_verify_and_the_optimum_is_unchanged():
     assert forced.bound <= full.objective * (1 + 1e-6)
     if forced.status == "optimal":
         assert forced.objective == pytest.approx(full.objective, rel=1e-6)
+
