@@ -52,10 +52,19 @@ def run_rounds(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: floa
         round_no += 1
         start = hooks.start_of(outcome.candidate) if outcome.candidate is not None else None
         pending: dict[tuple[int, ...], Row] = {}
+        # Separators are costly (one per stray part and candidate centre: 2 s at 800 units, k = 58), and the
+        # run's last solution was usually checked already as it was found.
+        checked: dict[bytes, tuple[np.ndarray, list[Row]]] = {}
+
+        def decode_and_cut(values: np.ndarray) -> tuple[np.ndarray, list[Row]]:
+            key = np.asarray(values, dtype=float).tobytes()
+            if key not in checked:
+                assignment = hooks.decode(values)
+                checked[key] = (assignment, hooks.cuts_of(assignment))
+            return checked[key]
 
         def on_solution(values: np.ndarray) -> bool:
-            assignment = hooks.decode(values)
-            rows = hooks.cuts_of(assignment)
+            assignment, rows = decode_and_cut(values)
             if rows:
                 for row in rows:
                     pending.setdefault(tuple(row[0]), row)
@@ -86,8 +95,8 @@ def run_rounds(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: floa
             best_bound = round_bound if best_bound is None else max(best_bound, round_bound)
         stop = True
         if result.values is not None:
-            assignment = hooks.decode(result.values)
-            for row in hooks.cuts_of(assignment):
+            assignment, rows = decode_and_cut(result.values)
+            for row in rows:
                 pending.setdefault(tuple(row[0]), row)
             if not pending:
                 candidate = candidate_of(problem, assignment, spec, k)

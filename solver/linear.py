@@ -164,6 +164,7 @@ class HighsRunner:
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
         self.h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+        self._rel_gap = MIP_REL_GAP
         self.h.setOptionValue("threads", threads)
         self.version = f"HiGHS {self.h.version()}"
         n = model.n_cols
@@ -208,6 +209,8 @@ class HighsRunner:
         """HiGHS options by their HiGHS names (e.g. the proof-oriented ones of ``Tuning.exact_highs_options``)."""
         for key, value in options.items():
             self.h.setOptionValue(key, value)
+            if key == "mip_rel_gap":
+                self._rel_gap = float(value)  # "optimal" then certifies only this gap
 
     def limit_nodes(self, nodes: int) -> None:
         """Stop after this many branch-and-bound nodes: a limit that, unlike time, is the same on every machine."""
@@ -255,7 +258,7 @@ class HighsRunner:
             state = RunState.OPTIMAL
             # "Optimal" certifies the gap tolerances even when presolve solved the model and left no
             # dual bound behind: the certified bound is the objective less the tolerance.
-            certified = objective - MIP_REL_GAP * abs(objective) - 1e-6
+            certified = objective - self._rel_gap * abs(objective) - 1e-6
             bound = certified if bound is None else max(bound, certified)
         elif status == hs.HighsModelStatus.kInfeasible:
             state = RunState.INFEASIBLE
