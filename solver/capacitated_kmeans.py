@@ -34,6 +34,7 @@ import numpy as np
 
 from solver.outcome import Outcome
 from solver.problem import Problem
+from solver.reassign import centre_costs
 from solver.transport import TransportLP
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def assignment_columns(problem: Problem, centres: list[int], *, nearest: int, de
     allowed = np.zeros((m, k), dtype=bool)
     allowed[np.arange(m), district] = True
     rows = np.flatnonzero(border)
-    cost = np.stack([problem.atom_cost(rows, int(c)) for c in units], axis=1)
+    cost = centre_costs(problem, units, rows)
     allowed[rows[:, None], np.argsort(cost, axis=1, kind="stable")[:, :min(nearest, k)]] = True
     atoms, which = np.nonzero(allowed)
     return atoms, units[which]

@@ -65,7 +65,7 @@ def fewer(problem: Problem, candidate: Candidate, k: int, *, deadline: float, tr
         dropped = set(order[:surplus - 1]) | {order[surplus - 1 + attempt]}
         kept = [d for d in range(have) if d not in dropped]
         centres = np.asarray(candidate.centres)[kept]
-        cost = _costs(problem, centres)
+        cost = centre_costs(problem, centres)
         current = np.argmin(cost, axis=1)
         renumber = {old: new for new, old in enumerate(kept)}
         inside = np.isin(candidate.assignment, kept)
@@ -83,7 +83,8 @@ def fewer(problem: Problem, candidate: Candidate, k: int, *, deadline: float, tr
 
 def _round(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -> np.ndarray | None:
     centres = np.asarray(candidate.centres)
-    assignment = _transport(problem, centres, _costs(problem, centres), candidate.assignment, k, deadline=deadline)
+    assignment = _transport(problem, centres, centre_costs(problem, centres), candidate.assignment, k,
+                            deadline=deadline)
     if assignment is None:
         return None
     assignment = _reconnect(problem, assignment, centres, k)
@@ -92,9 +93,10 @@ def _round(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -
     return local_search(problem, assignment, k, "inertia", require_facility=False, deadline=deadline)
 
 
-def _costs(problem: Problem, centres: np.ndarray) -> np.ndarray:
-    """Inertia of every atom about each centre unit (atoms × centres)."""
-    return np.stack([problem.atom_cost(np.arange(problem.n_atoms), int(c)) for c in centres], axis=1)
+def centre_costs(problem: Problem, centres: np.ndarray, atoms: np.ndarray | None = None) -> np.ndarray:
+    """Inertia of every atom (or of ``atoms``) about each centre unit (atoms × centres)."""
+    atoms = np.arange(problem.n_atoms) if atoms is None else atoms
+    return np.stack([problem.atom_cost(atoms, int(c)) for c in centres], axis=1)
 
 
 def _transport(problem: Problem, centres: np.ndarray, cost: np.ndarray, current: np.ndarray, k: int, *,
