@@ -79,4 +79,3 @@ def test_kmeans_plans_verify_and_the_optimum_is_unchanged():
     assert forced.bound <= full.objective * (1 + 1e-6)
     if forced.status == "optimal":
         assert forced.objective == pytest.approx(full.objective, rel=1e-6)
-
