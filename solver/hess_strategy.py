@@ -11,8 +11,9 @@ claimed; the restriction follows each better plan) and the pairs fixed again. Wh
 ``probe_max_gap`` of the bound, centre probing (``solver.centre_probing``) closes every candidate centre
 whose LP with that centre open exceeds the incumbent and fixes pairs again with the LP's duals; the exact
 model over the remaining pairs (with every atom's neighbour separator up front and the proof-oriented
-``exact_highs_options``) is exact for the full model. When too many pairs remain for it, the rest of the
-time continues the Lagrangian ascent for a tighter stated bound. Contiguity is lazy (``solver.lazy_cuts``).
+``exact_highs_options``) is exact for the full model. When too many pairs remain for it, the time goes to
+the k-means starts left and to the Lagrangian ascent in whole atoms for a tighter stated bound. Contiguity
+is lazy (``solver.lazy_cuts``).
 """
 from __future__ import annotations
 
@@ -172,7 +173,7 @@ def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[
 def _beyond_reach(problem: Problem, spec: Spec, outcome: Outcome, lag, starts_left: list[tuple[float, list[int]]], *,
                   cost: np.ndarray, deadline: float, tuning: Tuning) -> None:
     """No exact model: the k-means starts not assigned yet get ``Tuning.kmeans_more_share`` of the time
-    (best first), the rest continues the Lagrangian ascent for a tighter stated bound."""
+    (best first), the rest continues the Lagrangian ascent (in whole atoms) for a tighter stated bound."""
     k, constant = outcome.k, float(problem.atom_inertia.sum())
     if starts_left and deadline - time.monotonic() > 1.0:
         clock = time.monotonic()
@@ -185,7 +186,8 @@ def _beyond_reach(problem: Problem, spec: Spec, outcome: Outcome, lag, starts_le
     if deadline - time.monotonic() > 0.5:
         clock = time.monotonic()
         more = lagrangian(problem, k, upper_bound=outcome.candidate.objective - constant, deadline=deadline - 0.2,
-                          cost=cost, start=lag.multipliers, step=tuning.lagrangian_continue_step)
+                          cost=cost, start=lag.multipliers, step=tuning.lagrangian_continue_step, fixing=False,
+                          integer=problem.n_atoms <= tuning.lagrangian_integer_atoms * k)
         outcome.raise_bound(more.bound + constant)
         outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.BOUND,
                                bound=more.bound + constant, time_s=time.monotonic() - clock,

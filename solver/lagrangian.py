@@ -2,7 +2,8 @@
 
 Relax the assignment rows ``Σ_c x[a,c] = 1`` with multipliers λ_a, and drop contiguity, the floor, the
 facility rule, links, distinctness and the tie-break (all only raise the optimum). For a centre unit c
-with atom o = A(c) the rest decomposes into a fractional knapsack:
+with atom o = A(c) the rest decomposes into a knapsack (fractional; in whole atoms with ``integer``, a
+bound above the LP's where the cap cuts an atom):
 
     v_c(λ) = (cost[o,c] − λ_o) + min { Σ_a (cost[a,c] − λ_a) z_a : Σ_a p_a z_a ≤ U − p_o, 0 ≤ z ≤ 1, z_o = 0 }
     L(λ)   = Σ_a λ_a + (sum of the k smallest v_c(λ))  ≤  the optimum, for every λ.
@@ -20,6 +21,7 @@ lower bound of v_c) is used, which keeps every statement valid.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,14 +115,60 @@ def _knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: int) -> tu
     return value, z, price
 
 
+#: Cells of the integer knapsack's table (capacity units): above, weights are counted in coarser units.
+KNAPSACK_CELLS = 4_096
+
+
+def _integer_knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: int, *,
+                      cells: int = KNAPSACK_CELLS) -> tuple[float, np.ndarray, float]:
+    """min Σ r z, Σ p z ≤ capacity, z ∈ {0,1}, z[exclude] = 0, by dynamic programming over the items with
+    r < 0. Weights and capacity are counted in units of q (weights rounded down, capacity rounded down):
+    every set that fits still fits (Σ⌊p/q⌋ ≤ ⌊Σp/q⌋ ≤ ⌊capacity/q⌋), so the value stays a lower bound of
+    the true knapsack's, and it is at least the fractional one's only when q = 1 (populations in whole
+    people or households and a cap up to ``cells``). Returns (value, z, 0)."""
+    z = np.zeros(len(r))
+    if capacity < 0:
+        return np.inf, z, 0.0
+    candidates = np.flatnonzero(r < 0)
+    candidates = candidates[candidates != exclude]
+    if len(candidates) == 0:
+        return 0.0, z, 0.0
+    q = max(1.0, math.ceil(capacity / cells))
+    size = int(math.floor(capacity / q + 1e-9))
+    weights = np.floor(p[candidates] / q + 1e-9).astype(np.int64)
+    best = np.full(size + 1, np.inf)
+    best[0] = 0.0
+    taken = np.zeros((len(candidates), size + 1), dtype=bool)
+    for row, (weight, value) in enumerate(zip(weights.tolist(), r[candidates].tolist())):
+        if weight > size:
+            continue
+        if weight == 0:
+            best += value
+            taken[row] = True
+            continue
+        moved = best[:-weight] + value
+        better = moved < best[weight:]
+        best[weight:] = np.where(better, moved, best[weight:])
+        taken[row, weight:] = better
+    used = int(np.argmin(best))
+    value = float(best[used])
+    for row in range(len(candidates) - 1, -1, -1):
+        if taken[row, used]:
+            z[candidates[row]] = 1.0
+            used -= int(weights[row])
+    return value, z, 0.0
+
+
 def lagrangian(problem: Problem, k: int, *, upper_bound: float, deadline: float, max_iterations: int = 1000,
                cost: np.ndarray | None = None, start: np.ndarray | None = None, fixing: bool = True,
-               progress_s: float | None = None, step: float = 1.0) -> LagrangianResult:
+               progress_s: float | None = None, step: float = 1.0, integer: bool = False) -> LagrangianResult:
     """Subgradient ascent on L(λ); ``upper_bound`` is the incumbent's Σ cost (same units as the bound);
     ``start``: multipliers to continue from (an earlier result's), else each atom's cheapest centre;
     ``step``: the first step size θ (a continued run needs a smaller one than 1).
     ``cost`` None with ``fixing`` False: the cost columns are computed block by block at every step and
-    no atoms × units array is held (``keep`` is then None); ``progress_s``: log the bound this often."""
+    no atoms × units array is held (``keep`` is then None); ``progress_s``: log the bound this often;
+    ``integer``: each centre's knapsack in whole atoms (``_integer_knapsack``), a bound above the LP's when
+    the cap cuts an atom (fixing still uses the fractional knapsack's prices)."""
     if cost is None and fixing:
         cost = cost_matrix(problem)
     columns = cost_columns(problem, cost)
@@ -139,7 +187,7 @@ def lagrangian(problem: Problem, k: int, *, upper_bound: float, deadline: float,
     iteration = 0
     direction: np.ndarray | None = None
     for iteration in range(1, max_iterations + 1):
-        value, chosen, z_sum = _evaluate(columns, lam, p, cap, own, feasible_centre, k)
+        value, chosen, z_sum = _evaluate(columns, lam, p, cap, own, feasible_centre, k, integer=integer)
         if progress_s is not None and time.monotonic() - logged >= progress_s:
             logged = step_started = time.monotonic()
             log.info("Lagrangian bound k=%d: %.6g after %d steps (incumbent %.6g)", k, max(best_bound, value),
@@ -184,7 +232,7 @@ def refix(problem: Problem, k: int, result: LagrangianResult, upper_bound: float
 
 
 def _centre_values(columns: ColumnBlock, lam: np.ndarray, p: np.ndarray, cap: float, own: np.ndarray,
-                   feasible_centre: np.ndarray, k: int):
+                   feasible_centre: np.ndarray, k: int, integer: bool = False):
     """v_c exactly for the centres that can be among the k cheapest, a valid lower bound for the rest;
     the reduced costs r = cost − λ are formed one block of columns at a time."""
     n = len(own)
@@ -207,7 +255,8 @@ def _centre_values(columns: ColumnBlock, lam: np.ndarray, p: np.ndarray, cap: fl
             break
         if len(exact_values) >= k and uncapacitated[c] >= kth:
             break
-        value, z, price = _knapsack(columns(c, c + 1)[:, 0] - lam, p, cap - p[own[c]], own[c])
+        knapsack = _integer_knapsack if integer else _knapsack
+        value, z, price = knapsack(columns(c, c + 1)[:, 0] - lam, p, cap - p[own[c]], own[c])
         z[own[c]] = 1.0
         values[c] = own_value[c] + value
         exact[c] = True
@@ -218,8 +267,8 @@ def _centre_values(columns: ColumnBlock, lam: np.ndarray, p: np.ndarray, cap: fl
     return values, exact, solutions
 
 
-def _evaluate(columns: ColumnBlock, lam, p, cap, own, feasible_centre, k):
-    values, exact, solutions = _centre_values(columns, lam, p, cap, own, feasible_centre, k)
+def _evaluate(columns: ColumnBlock, lam, p, cap, own, feasible_centre, k, integer: bool = False):
+    values, exact, solutions = _centre_values(columns, lam, p, cap, own, feasible_centre, k, integer=integer)
     chosen = np.argsort(values, kind="stable")[:k]
     z_sum = np.zeros(len(lam))
     for c in chosen.tolist():

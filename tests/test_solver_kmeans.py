@@ -79,3 +79,17 @@ def test_kmeans_plans_verify_and_the_optimum_is_unchanged():
     assert forced.bound <= full.objective * (1 + 1e-6)
     if forced.status == "optimal":
         assert forced.objective == pytest.approx(full.objective, rel=1e-6)
+
+
+def test_bound_in_whole_atoms_stays_below_the_proven_optimum():
+    """The exact model refused (``max_exact_columns`` 0): the time left goes to the Lagrangian ascent in
+    whole atoms (20 atoms a district), whose stated bound must stay below the optimum the full model proves."""
+    graph, spec, _ = _band_instance(60, 3, seed=7)
+    refused = solve(graph, spec, tuning=Tuning(small_hess_columns=0, kmeans_above_gap=-1.0, max_exact_columns=0))
+    stages = [a["stage"] for a in refused.attempts]
+    assert stages[-1] == "lagrangian" and "mip" in stages, stages
+    assert refused.status in ("feasible", "optimal") and verify(graph, spec, refused.assignment) == []
+    full = solve(graph, spec, tuning=Tuning(small_hess_columns=10**9))
+    assert full.status == "optimal"
+    assert refused.bound <= full.objective * (1 + 1e-9)
+    assert refused.objective >= full.objective * (1 - 1e-9)

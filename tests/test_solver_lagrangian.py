@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from solver_fixtures import planar_graph
 
-from solver import Spec, verify
+from solver import Spec, solve, verify
 from solver.hess_model import build_hess
-from solver.lagrangian import lagrangian
+from solver.lagrangian import _integer_knapsack, _knapsack, lagrangian
 from solver.linear import HighsRunner
 from solver.problem import build_problem
 
@@ -38,8 +38,9 @@ def _optimum(graph, spec: Spec, k: int) -> float:
     return best
 
 
+@pytest.mark.parametrize("integer", [False, True])
 @pytest.mark.parametrize(("seed", "n", "k"), [(31, 8, 2), (32, 9, 3), (33, 9, 4)])
-def test_bound_never_exceeds_the_brute_force_optimum(seed, n, k):
+def test_bound_never_exceeds_the_brute_force_optimum(seed, n, k, integer):
     graph = planar_graph(n, seed=seed, low=1, high=9)
     total = sum(d["population"] for _, d in graph.nodes(data=True))
     spec = Spec(max_population=math.ceil(total / k * 1.2), districts=k)
@@ -47,10 +48,11 @@ def test_bound_never_exceeds_the_brute_force_optimum(seed, n, k):
     constant = float(problem.atom_inertia.sum())
     optimum = _optimum(graph, spec, k)
     assert math.isfinite(optimum)
-    first = lagrangian(problem, k, upper_bound=optimum - constant, deadline=time.monotonic() + 30)
+    first = lagrangian(problem, k, upper_bound=optimum - constant, deadline=time.monotonic() + 30,
+                       integer=integer)
     assert first.bound + constant <= optimum * (1 + 1e-9) + 1e-6
     again = lagrangian(problem, k, upper_bound=optimum - constant, deadline=time.monotonic() + 30,
-                       start=first.multipliers)
+                       start=first.multipliers, integer=integer)
     assert again.bound >= first.bound - 1e-9 * abs(first.bound)
     assert again.bound + constant <= optimum * (1 + 1e-9) + 1e-6
 
@@ -73,3 +75,52 @@ def test_deflected_bound_comes_close_to_the_lp_bound():
     assert lag.bound <= lp_bound * (1 + 1e-7)
     assert lag.bound >= lp_bound * (1 - 1e-5)
     assert np.isfinite(lag.multipliers).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_integer_knapsack_is_the_enumerated_optimum_or_a_bound_below_it(seed):
+    rng = np.random.default_rng(seed)
+    n = 11
+    r = rng.normal(size=n)
+    p = rng.integers(0, 40, size=n).astype(float)
+    capacity = float(rng.integers(20, 120))
+    exclude = int(rng.integers(n))
+    best = 0.0
+    for mask in itertools.product((0, 1), repeat=n):
+        z = np.array(mask, dtype=float)
+        if z[exclude] == 0 and p @ z <= capacity:
+            best = min(best, float(r @ z))
+    value, z, _ = _integer_knapsack(r, p, capacity, exclude)
+    assert value == pytest.approx(best, abs=1e-12)
+    assert set(np.unique(z)) <= {0.0, 1.0} and z[exclude] == 0 and p @ z <= capacity
+    assert float(r @ z) == pytest.approx(value, abs=1e-12)
+    fractional, _, _ = _knapsack(r, p, capacity, exclude)
+    assert value >= fractional - 1e-12
+    # counted in coarser units (a table of 7 cells): still a lower bound, never below the free choice
+    coarse, _, _ = _integer_knapsack(r, p, capacity, exclude, cells=7)
+    assert coarse <= best + 1e-12
+    assert coarse >= float(np.minimum(np.delete(r, exclude), 0).sum()) - 1e-12
+
+
+def test_integer_bound_rises_above_the_lp_bound_under_a_tight_cap():
+    """Whole atoms under a cap at 97 % fill: the Lagrangian in whole atoms, continued from the fractional
+    one's multipliers, ends above the LP bound (which the fractional one cannot pass)."""
+    graph = planar_graph(60, seed=7, low=20, high=195)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    k = 3
+    spec = Spec(max_population=math.ceil(total / k / 0.97), districts=k)
+    problem = build_problem(graph, spec)
+    hess = build_hess(problem, k, require_facility=False, tie_reference=None)
+    hess.model.integer[:] = False
+    lp = HighsRunner(hess.model, seed=0).run(time_limit_s=60, start=None)
+    assert lp.state == "optimal"
+    lp_bound = lp.objective * hess.scale
+    plan = solve(graph, spec)
+    constant = float(problem.atom_inertia.sum())
+    upper = plan.objective - constant
+    fractional = lagrangian(problem, k, upper_bound=upper, deadline=time.monotonic() + 30, fixing=False)
+    whole = lagrangian(problem, k, upper_bound=upper, deadline=time.monotonic() + 30, fixing=False,
+                       start=fractional.multipliers, step=0.1, integer=True)
+    assert fractional.bound <= lp_bound * (1 + 1e-7)
+    assert whole.bound > lp_bound * (1 + 1e-4), (whole.bound, lp_bound)
+    assert whole.bound <= upper * (1 + 1e-9)
