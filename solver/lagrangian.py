@@ -135,7 +135,8 @@ def _integer_knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: in
         return 0.0, z, 0.0
     q = max(1.0, math.ceil(capacity / cells))
     size = int(math.floor(capacity / q + 1e-9))
-    weights = np.floor(p[candidates] / q + 1e-9).astype(np.int64)
+    # Never rounded up (no tolerance): a heavier weight could shut out a set that fits.
+    weights = np.floor(p[candidates] / q).astype(np.int64)
     best = np.full(size + 1, np.inf)
     best[0] = 0.0
     taken = np.zeros((len(candidates), size + 1), dtype=bool)
