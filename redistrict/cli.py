@@ -146,8 +146,17 @@ def _whole(minimum: int):
     return parse
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with its error message escaped: it echoes an unrecognised argument raw, and an
+    argument may be a name copied from a file (an ESC in it would rewrite the user's terminal)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {visible(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     # SUPPRESS so that a subcommand's copy of -v does not reset a -v given before the subcommand
     common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
                         help="more detail on stderr: -v adds redistrict's debug messages (and the traceback "
@@ -155,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-q", "--quiet", action="count", default=argparse.SUPPRESS,
                         help="only errors on stderr (no progress, no warnings); the result still goes to stdout")
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="redistrict", parents=[common], epilog=EPILOG, formatter_class=HelpFormatter,
         description="Split oversized urban communities (社区) into contiguous new communities under a cap, "
                     "keeping residential estates whole, with proven-optimal integer programming.")
