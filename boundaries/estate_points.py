@@ -31,7 +31,7 @@ import shapely
 
 from boundaries.errors import Problem
 from boundaries.population import pick_covering
-from boundaries.units import _road_faces
+from boundaries.units import road_faces
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _face_of_points(points: np.ndarray, community_index: np.ndarray, communities
     for c in np.unique(community_index[community_index >= 0]):
         mine = np.flatnonzero(community_index == c)
         boundary = communities.geometry.iloc[int(c)]
-        faces = _road_faces(boundary, roads)
+        faces = road_faces(boundary, roads)
         if faces is None or len(faces) == 0:
             faces = np.array([boundary], dtype=object)
         index, _ = _first_covering(points[mine], faces)

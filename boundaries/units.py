@@ -127,8 +127,9 @@ def _grid_cells(geom, grid_size_m: float) -> np.ndarray:
     return shapely.intersection(cells[np.sort(hits)], geom)
 
 
-def _road_faces(boundary, roads: gpd.GeoDataFrame | None) -> np.ndarray | None:
-    """Faces of the community cut by road and river lines; None when no line crosses it."""
+def road_faces(boundary, roads: gpd.GeoDataFrame | None) -> np.ndarray | None:
+    """Faces of the community cut by road and river lines; None when no line crosses it. Shared with
+    ``estate_points``, which bounds an estate given only as a point by the face that holds it."""
     if roads is None or len(roads) == 0:
         return None
     lines = roads.geometry.values
@@ -146,7 +147,7 @@ def _road_faces(boundary, roads: gpd.GeoDataFrame | None) -> np.ndarray | None:
 def _cells(boundary, roads, *, grid_size_m: float, max_block_area_m2: float) -> tuple[np.ndarray, str]:
     if roads is None or len(roads) == 0:
         return _grid_cells(boundary, grid_size_m), f"remaining land cut by a {grid_size_m:g} m grid (no roads given)"
-    faces = _road_faces(boundary, roads)
+    faces = road_faces(boundary, roads)
     if faces is None or len(faces) == 0:
         faces = np.array([boundary], dtype=object)
     large = shapely.area(faces) > max_block_area_m2
