@@ -82,15 +82,17 @@ def _spans(m: int, n: int) -> list[tuple[int, int]]:
     return [(start, min(start + width, n)) for start in range(0, n, width)]
 
 
+def _worth_packing(r: np.ndarray, exclude: int) -> tuple[np.ndarray, np.ndarray]:
+    """(an empty packing, the items that lower the value: r < 0, ``exclude`` left out)."""
+    candidates = np.flatnonzero(r < 0)
+    return np.zeros(len(r)), candidates[candidates != exclude]
+
+
 def _knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: int) -> tuple[float, np.ndarray, float]:
     """min Σ r z, Σ p z ≤ capacity, 0 ≤ z ≤ 1, z[exclude] = 0 (fractional). Returns (value, z, price ρ)."""
-    z = np.zeros(len(r))
-    if capacity < 0:
-        return np.inf, z, 0.0
-    candidates = np.flatnonzero(r < 0)
-    candidates = candidates[candidates != exclude]
-    if len(candidates) == 0:
-        return 0.0, z, 0.0
+    z, candidates = _worth_packing(r, exclude)
+    if capacity < 0 or len(candidates) == 0:
+        return (np.inf if capacity < 0 else 0.0), z, 0.0
     weights = p[candidates]
     free = weights <= 0
     z[candidates[free]] = 1.0
@@ -126,13 +128,9 @@ def _integer_knapsack(r: np.ndarray, p: np.ndarray, capacity: float, exclude: in
     every set that fits still fits (Σ⌊p/q⌋ ≤ ⌊Σp/q⌋ ≤ ⌊capacity/q⌋), so the value stays a lower bound of
     the true knapsack's, and it is at least the fractional one's only when q = 1 (populations in whole
     people or households and a cap up to ``cells``). Returns (value, z, 0)."""
-    z = np.zeros(len(r))
-    if capacity < 0:
-        return np.inf, z, 0.0
-    candidates = np.flatnonzero(r < 0)
-    candidates = candidates[candidates != exclude]
-    if len(candidates) == 0:
-        return 0.0, z, 0.0
+    z, candidates = _worth_packing(r, exclude)
+    if capacity < 0 or len(candidates) == 0:
+        return (np.inf if capacity < 0 else 0.0), z, 0.0
     q = max(1.0, math.ceil(capacity / cells))
     size = int(math.floor(capacity / q + 1e-9))
     # Never rounded up (no tolerance): a heavier weight could shut out a set that fits.
