@@ -249,12 +249,12 @@ def _centre_values(columns: ColumnBlock, lam: np.ndarray, p: np.ndarray, cap: fl
     order = np.argsort(uncapacitated, kind="stable")
     kth = np.inf
     exact_values: list[float] = []
+    knapsack = _integer_knapsack if integer else _knapsack
     for c in order.tolist():
         if not feasible_centre[c]:
             break
         if len(exact_values) >= k and uncapacitated[c] >= kth:
             break
-        knapsack = _integer_knapsack if integer else _knapsack
         value, z, price = knapsack(columns(c, c + 1)[:, 0] - lam, p, cap - p[own[c]], own[c])
         z[own[c]] = 1.0
         values[c] = own_value[c] + value

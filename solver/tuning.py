@@ -98,10 +98,11 @@ class Tuning:
     lagrangian_continue_step: float = 0.1
     #: The continued ascent (no exact model in reach) packs each centre's knapsack in whole atoms when a
     #: district holds at most this many atoms on average: a bound above the LP's where the cap cuts an atom
-    #: (training seed 201, 400 units, k = 15, 60 s: 1.87750e9 → 1.87931e9 in 62 steps of ~0.07 s; converged
-    #: from θ = 0.2, 1.88066e9 after ~1,000 steps). With hundreds of atoms a district the one atom the cap
-    #: cuts is worth little and each step costs twice the fractional one's (c2000-k5, 400 a district, 10 s:
-    #: 13 steps instead of 59; stated gaps 10.5 % and 11.0 % in two runs, 2.9–6.4 % without).
+    #: (training seed 201, 400 units, k = 15, 60 s: 1.87750e9 → 1.88028e9, the gap 2.65 % → 2.51 %; from
+    #: θ = 0.2, 1.88055e9 after 868 steps: ``benchmarks/diagnose_law_band.py``). With hundreds of atoms a
+    #: district the one atom the cap cuts is worth little and each step costs twice the fractional one's
+    #: (c2000-k5, 400 a district, 10 s: 13 steps instead of 59; stated gaps 10.5 % and 11.0 % in two runs,
+    #: 2.9–6.4 % without).
     lagrangian_integer_atoms: float = 60.0
     #: Recombination steps run as the labelling model's warm start.
     warm_recombination_steps: int = 4_000
