@@ -19,7 +19,7 @@ from redistrict import __version__
 from redistrict.config import BACKENDS, LAYERS, OBJECTIVES, SplitConfig, load_scenario, validate_config
 from redistrict.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_NO_SOLUTION, EXIT_OK,
                                EXIT_RULES_BROKEN, EXIT_SOME_FAILED, InfeasibleError, Interrupted,
-                               NoSolutionError, NoSplitNeeded, UsageError)
+                               RECEIVED_SIGNALS, NoSolutionError, NoSplitNeeded, UsageError, raise_if_signalled)
 from redistrict.flags import as_flags
 from redistrict.outdir import check_writable_file, write_text_atomically
 from redistrict.terminal import VisibleFormatter, visible
@@ -59,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         with _signals_raise():
-            return args.handler(args)
+            code = args.handler(args)
+            raise_if_signalled()
+            return code
     except NoSplitNeeded as exc:
         print(f"{exc}; nothing written")
         return EXIT_OK
@@ -82,15 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (raised as Interrupted): every cleanup has run
         return _interrupted(exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
     except Exception as exc:  # the last line of defence: say what broke, keep the traceback for -v
-        if _SIGNALS:  # a solver library caught the interrupt and failed in its own words
-            return _interrupted(_SIGNALS[0])
+        if RECEIVED_SIGNALS:  # a solver library caught the interrupt and failed in its own words
+            return _interrupted(RECEIVED_SIGNALS[0])
         log.debug("internal error", exc_info=True)
         _fail(f"internal error: {type(exc).__name__}: {exc}\n(run again with -v for the traceback; "
               "nothing was written)")
         return EXIT_INTERNAL
 
-
-_SIGNALS: list[int] = []  # signals received during this command, in order
 
 
 @contextlib.contextmanager
@@ -99,10 +99,10 @@ def _signals_raise():
     and staging folders are removed. The signal is also recorded: highspy catches the interrupt inside a
     solve, stops, and reports a solver error instead, which must still read as an interruption."""
     def interrupt(signum, frame):
-        _SIGNALS.append(signum)
+        RECEIVED_SIGNALS.append(signum)
         raise Interrupted(signum)
 
-    _SIGNALS.clear()
+    RECEIVED_SIGNALS.clear()
     try:
         previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     except ValueError:  # not the main thread (an embedding application): leave its signals alone

@@ -30,6 +30,18 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(f"signal {signum}")
 
 
+#: Signals received during this command, in order (recorded by ``redistrict.cli``). A solver library may
+#: catch the exception a signal raises and carry on (highspy, when it arrives inside a callback of its
+#: MIP): an output is only committed while this is empty (``raise_if_signalled``).
+RECEIVED_SIGNALS: list[int] = []
+
+
+def raise_if_signalled() -> None:
+    """Raise ``Interrupted`` for the first signal received, even if the code it arrived in swallowed it."""
+    if RECEIVED_SIGNALS:
+        raise Interrupted(RECEIVED_SIGNALS[0])
+
+
 class NoSplitNeeded(Exception):
     """The community already meets the size rule, or has nobody in it: nothing to split, nothing written.
 

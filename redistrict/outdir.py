@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Mapping
 
-from redistrict.errors import UsageError
+from redistrict.errors import UsageError, raise_if_signalled
 
 MANIFEST = ".redistrict-manifest.json"
 RUN_MARKER = "run.json"
@@ -107,6 +107,7 @@ def staged_output(out_dir: str | Path, *, planned: Iterable[str] = (), inputs: I
     view = _gdal_safe_view(staging)
     try:
         yield view
+        raise_if_signalled()   # a signal that a solver library swallowed still stops the commit
         commit(staging, out_dir, flag=flag)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from redistrict import outdir
+from redistrict import errors, outdir
 from redistrict.errors import UsageError
 from redistrict.outdir import MANIFEST, check_target, is_complete, read_manifest, staged_output
 
@@ -106,6 +106,20 @@ def test_failure_leaves_the_folder_as_it_was(tmp_path):
             (staging / "run.json").write_text("2", encoding="utf-8")
             raise KeyboardInterrupt
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_signal_a_library_swallowed_still_stops_the_commit(tmp_path, monkeypatch):
+    """highspy catches the exception a signal raises inside its MIP callbacks and finishes normally: the
+    signal is on record, so the run's files are not moved into place."""
+    out = write_run(tmp_path / "run", {"run.json": "1"})
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(errors, "RECEIVED_SIGNALS", [2])
+    with pytest.raises(errors.Interrupted) as caught:
+        with staged_output(out) as staging:
+            (staging / "run.json").write_text("2", encoding="utf-8")
+    assert caught.value.signum == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".redistrict-staging-")]
 
 
 def test_a_crash_while_moving_files_leaves_a_manifest_that_tells(tmp_path, monkeypatch):
