@@ -23,6 +23,7 @@ class Stage(StrEnum):
     PARTITION = "partition"          # column generation over districts (``solver.partition_bound``)
     LAGRANGIAN = "lagrangian"
     KMEANS = "k-means"               # capacitated k-means centres, then the exact assignment to them
+    SWAPS = "centre swaps"           # swap search over centre units, then the exact assignment to them
     PROBING = "probing"              # centre probing with the LP
     MIP = "mip"
 

@@ -4,15 +4,16 @@ Up to ``Tuning.small_hess_columns`` (atom, centre) pairs the full model is solve
 bound (``solver.lagrangian``) drops every pair that cannot appear in a plan better than the incumbent.
 When the incumbent is far above that bound (a tight band: the heuristic's one-atom moves are blocked by
 the cap), capacitated k-means starts assigned exactly to their centres replace it
-(``solver.capacitated_kmeans``; no bound claimed), and when it stays far with many pairs left, the time
-goes to more of them and to the Lagrangian instead of an exact model whose root LP would not finish.
+(``solver.capacitated_kmeans``), and swap search over the centres improves it (``solver.centre_swaps``;
+neither claims a bound). When many pairs are left, the time goes to more swap search and to the
+Lagrangian instead of an exact model whose root LP would not finish.
 Otherwise the incumbent is first improved on restrictions around it (``solver.restriction``, no bound
 claimed; the restriction follows each better plan) and the pairs fixed again. When the incumbent is within
 ``probe_max_gap`` of the bound, centre probing (``solver.centre_probing``) closes every candidate centre
 whose LP with that centre open exceeds the incumbent and fixes pairs again with the LP's duals; the exact
 model over the remaining pairs (with every atom's neighbour separator up front and the proof-oriented
 ``exact_highs_options``) is exact for the full model. When too many pairs remain for it, the time goes to
-the k-means starts left and to the Lagrangian ascent in whole atoms for a tighter stated bound. Contiguity
+swap search and to the Lagrangian ascent in whole atoms for a tighter stated bound. Contiguity
 is lazy (``solver.lazy_cuts``).
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from solver.attempts import Attempt, Stage, Verdict
 from solver.capacitated_kmeans import assign_to_centres, assignment_columns, kmeans_starts
 from solver.centre_probing import probe_and_fix
+from solver.centre_swaps import swap_centres
 from solver.errors import SolverError
 from solver.hess_model import build_hess, hess_cuts, neighbour_cuts, pool_rows
 from solver.lagrangian import cost_matrix, lagrangian, refix
@@ -68,27 +70,31 @@ def run_hess(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
     outcome.record(Attempt(districts=k, stage=Stage.LAGRANGIAN, status=Verdict.BOUND, bound=lag.bound + constant,
                            time_s=time.monotonic() - clock,
                            figures={"iterations": lag.iterations, "kept_pairs": int(keep.sum()), "pairs": m * n}))
-    starts_left: list[tuple[float, list[int]]] = []
+    origins: list[list[int]] | None = None   # swap searches' starting centres, once the k-means stage ran
     if _relative_gap(upper, lag.bound) > tuning.kmeans_above_gap and problem.custom_cost is None \
             and spec.backend == "highs" and deadline - time.monotonic() > 1.0:
-        starts_left = _kmeans(problem, spec, outcome, deadline=deadline, tuning=tuning)
+        # Swap search only where the exact model will likely be out of reach: on the demo (67 atoms) it
+        # spent 2.7 s finding nothing before the exact model proved the k-means plan optimal.
+        origins = _kmeans(problem, spec, outcome, deadline=deadline, tuning=tuning,
+                          swaps=int(keep.sum()) > tuning.far_exact_columns)
         upper, keep = _refix(problem, outcome, lag, upper, keep, cost=cost)
     pool: set = set()
     # After the k-means plans the restriction around the incumbent found nothing better in 9–10 s (seeds
-    # 201, 203; 0.01 % on 202): the time goes to more k-means plans instead.
-    if not starts_left and int(keep.sum()) > tuning.polish_above_columns and deadline - time.monotonic() > 0.5:
+    # 201, 203; 0.01 % on 202): the time goes to swap search instead.
+    if origins is None and int(keep.sum()) > tuning.polish_above_columns and deadline - time.monotonic() > 0.5:
         _polish(problem, spec, outcome, keep, pool, deadline=deadline, tuning=tuning)
         upper, keep = _refix(problem, outcome, lag, upper, keep, cost=cost)
     kept = int(keep.sum())
     gap = _relative_gap(upper, outcome.bound - constant)
-    # Far from the bound with many pairs left, the exact model's root LP did not finish in 20 s (400 units,
-    # k = 15, 48–65k pairs at a 2.7–4 % gap): the time goes to more plans and the Lagrangian bound instead.
-    far = gap > tuning.probe_max_gap and kept > tuning.far_exact_columns
+    # With many pairs left, the exact model's root LP did not finish in 20 s (400 units, k = 15, 48–65k pairs
+    # at a 2.7–4 % gap), nor did probing (35k pairs at a 1.9 % gap: 20 s, 4 of 400 centres closed, then 8 s
+    # of the model without a better plan): the time goes to more plans and the Lagrangian bound instead.
+    far = kept > tuning.far_exact_columns
     if kept > tuning.max_exact_columns or far or deadline - time.monotonic() <= 0.05:
         outcome.record(Attempt(districts=k, stage=Stage.MIP, status=Verdict.SKIPPED,
                                detail=f"{kept} pairs left after fixing at a {gap:.1%} gap: too many for the "
                                       "exact model"))
-        _beyond_reach(problem, spec, outcome, lag, starts_left, cost=cost, deadline=deadline, tuning=tuning)
+        _beyond_reach(problem, spec, outcome, lag, origins or [], cost=cost, deadline=deadline, tuning=tuning)
         return
     candidate = outcome.candidate
     incumbent_pairs = (np.arange(m), np.asarray(candidate.centres)[candidate.assignment])
@@ -118,30 +124,73 @@ def _relative_gap(upper: float, bound: float) -> float:
     return (upper - bound) / max(abs(upper), 1e-12)
 
 
-def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
-            tuning: Tuning) -> list[tuple[float, list[int]]]:
-    """Capacitated k-means starts, the best few assigned exactly to their centres (``solver.capacitated_kmeans``);
-    better plans replace the incumbent (no bound: these models are restrictions). Returns the starts not
-    assigned yet, best first."""
+def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning,
+            swaps: bool) -> list[list[int]]:
+    """Capacitated k-means starts, the best few assigned exactly to their centres (``solver.capacitated_kmeans``),
+    then, with ``swaps``, swap search (``_swaps``) for the rest of the stage; better plans replace the
+    incumbent (no bound: these models are restrictions). Returns the centres of the starts that no swap
+    search began from yet, best first."""
     clock = time.monotonic()
     before = outcome.candidate.objective
     end = clock + tuning.kmeans_share * (deadline - clock)
     found = kmeans_starts(problem, outcome.k, starts=tuning.kmeans_starts, seed=spec.seed,
                           deadline=clock + tuning.kmeans_start_share * (end - clock))
     chosen = found[: tuning.kmeans_assigned]
-    _assign_starts(problem, spec, outcome, chosen, end=end, whole=True, tuning=tuning)
+    _assign_starts(problem, spec, outcome, chosen, end=clock + tuning.kmeans_assign_share * (end - clock), tuning=tuning)
     after = outcome.candidate.objective
     outcome.record(Attempt(districts=outcome.k, stage=Stage.KMEANS,
                            status=Verdict.FEASIBLE if after < before else Verdict.NONE, objective=after,
                            time_s=time.monotonic() - clock, figures={"starts": len(found), "assigned": len(chosen)}))
-    return found[len(chosen):]
+    origins: list[list[int]] = []
+    for _, centres in found[1:]:   # starts often meet in one configuration: each is searched from once
+        if centres not in origins and centres != found[0][1]:
+            origins.append(centres)
+    if swaps:
+        _swaps(problem, spec, outcome, origins, end=end, round_=0, tuning=tuning)
+    return origins
+
+
+def _swaps(problem: Problem, spec: Spec, outcome: Outcome, origins: list[list[int]], *, end: float, round_: int,
+           tuning: Tuning) -> None:
+    """Rounds of swap search (``solver.centre_swaps``) until ``end``, each in ``Tuning.swap_share`` of the time
+    left and followed by the exact assignment to the centres it found when they improved; no bound claimed.
+    The first round starts from the incumbent's centres, the next ones from ``origins`` (taken from the
+    list, so a later call goes on with the rest), then from the incumbent's again with other draws while
+    those improve: one swap at a time, a search stays in its start's basin (training seed 203: 1,200
+    trials from the incumbent without a better LP, where the other k-means starts' led to a plan 0.3 %
+    better)."""
+    clock = time.monotonic()
+    before = outcome.candidate.objective
+    k = outcome.k
+    # A patience above the number of distinct swaps only repeats them (small communities).
+    patience = min(tuning.swap_patience, k * (problem.n_units - k))
+    trials = improvements = rounds = 0
+    while end - time.monotonic() > 1.0:
+        now = time.monotonic()
+        origin = origins.pop(0) if rounds and origins else None
+        centres = origin or [int(c) for c in outcome.candidate.centres]
+        found = swap_centres(problem, k, centres, seed=spec.seed * 1_009 + round_ * 101 + rounds,
+                             deadline=now + tuning.swap_share * (end - now), patience=patience)
+        rounds += 1
+        incumbent = outcome.candidate.objective
+        if found is not None:
+            trials, improvements = trials + found.trials, improvements + found.improvements
+            # The LP value is a lower bound on every plan with those centres: none can beat the incumbent.
+            if found.improvements and found.value < incumbent:
+                _assign_starts(problem, spec, outcome, [(found.value, found.centres)], end=end, tuning=tuning)
+        if origin is None and not origins and outcome.candidate.objective >= incumbent:
+            break   # the incumbent's basin is searched and no other start is left
+    if rounds:
+        outcome.record(Attempt(districts=outcome.k, stage=Stage.SWAPS,
+                               status=Verdict.FEASIBLE if outcome.candidate.objective < before else Verdict.NONE,
+                               objective=outcome.candidate.objective, time_s=time.monotonic() - clock,
+                               figures={"rounds": rounds, "trials": trials, "improvements": improvements}))
 
 
 def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[tuple[float, list[int]]], *,
-                   end: float, whole: bool, tuning: Tuning) -> None:
-    """Location–allocation from each start's centres in turn until ``end``; ``whole``: each start gets an
-    equal share of what is left (so one slow assignment cannot take them all), else the next start only
-    begins while time is left."""
+                   end: float, tuning: Tuning) -> None:
+    """Location–allocation from each start's centres in turn until ``end``, each start with an equal share of
+    what is left (so one slow assignment cannot take them all)."""
     k, m = outcome.k, problem.n_atoms
 
     def solve_fixed(scratch: Outcome, centres: list[int], until: float) -> None:
@@ -166,23 +215,18 @@ def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[
         now = time.monotonic()
         if end - now <= 0.5:
             break
-        share_end = now + (end - now) / (len(starts) - position) if whole else end
+        share_end = now + (end - now) / (len(starts) - position)
         assign_to_centres(problem, outcome, centres, solve_fixed=solve_fixed, deadline=share_end)
 
 
-def _beyond_reach(problem: Problem, spec: Spec, outcome: Outcome, lag, starts_left: list[tuple[float, list[int]]], *,
+def _beyond_reach(problem: Problem, spec: Spec, outcome: Outcome, lag, origins: list[list[int]], *,
                   cost: np.ndarray, deadline: float, tuning: Tuning) -> None:
-    """No exact model: the k-means starts not assigned yet get ``Tuning.kmeans_more_share`` of the time
-    (best first), the rest continues the Lagrangian ascent (in whole atoms) for a tighter stated bound."""
+    """No exact model: swap search (from the incumbent, then from ``origins``) gets
+    ``Tuning.kmeans_more_share`` of the time, the rest continues the Lagrangian ascent (in whole atoms) for
+    a tighter stated bound."""
     k, constant = outcome.k, float(problem.atom_inertia.sum())
-    if starts_left and deadline - time.monotonic() > 1.0:
-        clock = time.monotonic()
-        before = outcome.candidate.objective
-        _assign_starts(problem, spec, outcome, starts_left, end=clock + tuning.kmeans_more_share * (deadline - clock),
-                       whole=False, tuning=tuning)
-        outcome.record(Attempt(districts=k, stage=Stage.KMEANS, status=Verdict.FEASIBLE
-                               if outcome.candidate.objective < before else Verdict.NONE,
-                               objective=outcome.candidate.objective, time_s=time.monotonic() - clock))
+    _swaps(problem, spec, outcome, origins, end=time.monotonic() + tuning.kmeans_more_share * (deadline - time.monotonic()),
+           round_=1, tuning=tuning)
     if deadline - time.monotonic() > 0.5:
         clock = time.monotonic()
         more = lagrangian(problem, k, upper_bound=outcome.candidate.objective - constant, deadline=deadline - 0.2,

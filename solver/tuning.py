@@ -81,11 +81,21 @@ class Tuning:
     #: The starts may use this share of the k-means stage's time (their LPs are cheap: 36 starts in 3.2 s),
     #: the exact assignments the rest.
     kmeans_start_share: float = 0.3
-    #: When the exact model is out of reach, the starts not yet assigned get this share of the time left
-    #: (the rest continues the Lagrangian bound).
+    #: The best starts' exact assignments may use this share of the k-means stage's time after the starts;
+    #: the swap search from the best plan's centres, and the assignment to what it finds, the rest.
+    kmeans_assign_share: float = 0.5
+    #: The swap search (``solver.centre_swaps``) stops after this many trials in a row without a better
+    #: transportation LP (training seed 201: improvements at trials 63, 69, 102, 163 and 260), or at this
+    #: share of its window, the rest left for the exact assignment.
+    swap_patience: int = 300
+    swap_share: float = 0.7
+    #: When the exact model is out of reach, more swap search gets this share of the time left (the rest
+    #: continues the Lagrangian bound). It replaced assigning the remaining k-means starts exactly, which
+    #: found no better plan in 15–26 s on training seeds 201 and 203.
     kmeans_more_share: float = 0.7
-    #: Above this many pairs left after fixing, with the incumbent farther than ``probe_max_gap`` from the
-    #: bound, the exact model is not attempted (its root LP did not finish in 20 s at 48–65k pairs).
+    #: Above this many pairs left after fixing, the exact model is not attempted, however close the
+    #: incumbent: its root LP did not finish in 20 s at 48–65k pairs, and at 35k pairs and a 1.9 % gap
+    #: probing closed 4 centres in 20 s (400 units, k = 15). c400-k6 (proven in ~36 s) reaches it with 14k.
     far_exact_columns: int = 20_000
 
     # --- iteration counts ---------------------------------------------------------------------------
