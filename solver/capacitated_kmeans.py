@@ -18,12 +18,12 @@ polishing, against an LP bound of 1.878e9). Here the centres are moved instead o
    all their neighbours; only the others (on a boundary of the LP's split, or split by it) may choose
    among their nearest centres.
 
-Each start's means, snapped to units, then descend on units (``unit_descent``): the transportation LP at
-the centre units, each centre moved to the unit nearest the mean of what it received. That LP's value
-ranks the starts: it is a lower bound on every plan with those centres, and the exact assignment's plan
-came out 0.2–1.0 % above it for 16 starts of training seeds 201 and 205 (once 0.5 % below: the
-location–allocation moved the centres), where the value with centres at the means was ~5 % below the
-plan (the snap to a unit costs a district P·|mean − unit|²).
+``unit_descent`` is the same iteration with the centres on units (each moved to the unit nearest the mean
+of what it received), for the swap search (``solver.centre_swaps``): its transportation LP value is a
+lower bound on every plan with those centres, and the exact assignment's plan came out 0.2–1.0 % above it
+for 16 starts of training seeds 201 and 205 (once 0.5 % below: the location–allocation moved the
+centres), where the value with centres at the means was ~5 % below the plan (the snap to a unit costs a
+district P·|mean − unit|²).
 
 Measured (seed 201, loaded machine): 12 starts in ~5 s, the best start's plan 1.929e9 in ~5 s more.
 Narrowing (training seed 205, 800 units, k = 29, idle machine): the three best starts' assignments took
@@ -34,7 +34,6 @@ These plans are upper bounds only (restrictions): no bound is ever taken from th
 from __future__ import annotations
 
 import logging
-import math
 import random
 import time
 
@@ -81,8 +80,7 @@ def kmeans_starts(problem: Problem, k: int, *, starts: int, seed: int, deadline:
             if moved < CONVERGED_M:
                 break
         if weights is not None and value is not None:
-            centres = _snap(problem, cx, cy)
-            found.append(unit_descent(problem, lp, centres, deadline=deadline) or (math.inf, centres))
+            found.append((value, _snap(problem, cx, cy)))
     found.sort(key=lambda item: item[0])
     return found
 

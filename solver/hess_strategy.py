@@ -127,7 +127,8 @@ def _relative_gap(upper: float, bound: float) -> float:
 def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning,
             swaps: bool) -> list[list[int]]:
     """Capacitated k-means starts, the best few assigned exactly to their centres (``solver.capacitated_kmeans``),
-    then, with ``swaps``, swap search (``_swaps``) for the rest of the stage; better plans replace the
+    then, with ``swaps``, swap search (``_swaps``) in what they leave of the stage (a short budget goes to
+    the assignments: at 30 s, 400 units, k = 30, half of the stage left them no plan); better plans replace the
     incumbent (no bound: these models are restrictions). Returns the centres of the starts that no swap
     search began from yet, best first."""
     clock = time.monotonic()
@@ -136,7 +137,7 @@ def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, 
     found = kmeans_starts(problem, outcome.k, starts=tuning.kmeans_starts, seed=spec.seed,
                           deadline=clock + tuning.kmeans_start_share * (end - clock))
     chosen = found[: tuning.kmeans_assigned]
-    _assign_starts(problem, spec, outcome, chosen, end=clock + tuning.kmeans_assign_share * (end - clock), tuning=tuning)
+    _assign_starts(problem, spec, outcome, chosen, end=end, tuning=tuning)
     after = outcome.candidate.objective
     outcome.record(Attempt(districts=outcome.k, stage=Stage.KMEANS,
                            status=Verdict.FEASIBLE if after < before else Verdict.NONE, objective=after,
@@ -175,8 +176,9 @@ def _swaps(problem: Problem, spec: Spec, outcome: Outcome, origins: list[list[in
         incumbent = outcome.candidate.objective
         if found is not None:
             trials, improvements = trials + found.trials, improvements + found.improvements
-            # The LP value is a lower bound on every plan with those centres: none can beat the incumbent.
-            if found.improvements and found.value < incumbent:
+            # The LP value is a lower bound on every plan with those centres: at or above the incumbent's
+            # objective, none can beat it. A start's centres are assigned even when no swap improved them.
+            if found.value < incumbent and found.centres != sorted(int(c) for c in outcome.candidate.centres):
                 _assign_starts(problem, spec, outcome, [(found.value, found.centres)], end=end, tuning=tuning)
         if origin is None and not origins and outcome.candidate.objective >= incumbent:
             break   # the incumbent's basin is searched and no other start is left

@@ -81,9 +81,6 @@ class Tuning:
     #: The starts may use this share of the k-means stage's time (their LPs are cheap: 36 starts in 3.2 s),
     #: the exact assignments the rest.
     kmeans_start_share: float = 0.3
-    #: The best starts' exact assignments may use this share of the k-means stage's time after the starts;
-    #: the swap search from the best plan's centres, and the assignment to what it finds, the rest.
-    kmeans_assign_share: float = 0.5
     #: The swap search (``solver.centre_swaps``) stops after this many trials in a row without a better
     #: transportation LP (training seed 201: improvements at trials 63, 69, 102, 163 and 260), or at this
     #: share of its window, the rest left for the exact assignment.

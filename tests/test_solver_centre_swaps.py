@@ -64,11 +64,12 @@ def test_swap_search_is_deterministic_and_improves_on_a_poor_start():
     again = swap_centres(problem, 4, start, seed=5, deadline=time.monotonic() + 60, patience=40)
     assert (first.value, first.centres, first.trials) == (again.value, again.centres, again.trials)
     assert first.trials >= 40 and len(set(first.centres)) == 4
-    assert first.value <= descended * (1 + 1e-9)
+    assert first.improvements >= 1 and first.value < descended * (1 - 1e-6)   # Lloyd alone stays stuck
     assert first.value == pytest.approx(_lp_value(problem, first.centres), rel=1e-7)
-    # the best k-means start is no better than what the swaps reach from four adjacent units
-    best_start = kmeans_starts(problem, 4, starts=8, seed=1, deadline=time.monotonic() + 30)[0][0]
-    assert first.value <= best_start * (1 + 0.02)
+    # from four adjacent units the swaps reach what the best k-means start descends to
+    best_start = kmeans_starts(problem, 4, starts=8, seed=1, deadline=time.monotonic() + 30)[0][1]
+    settled, _ = unit_descent(problem, TransportLP(problem, 4), best_start, deadline=time.monotonic() + 30)
+    assert first.value <= settled * (1 + 1e-9)
 
 
 def test_swap_value_is_a_lower_bound_on_every_plan_with_its_centres():
