@@ -2,16 +2,19 @@
 serves people worst, Lloyd's iteration on units after it, kept when the transportation LP improves.
 
 Location–allocation from a start keeps its centres in the same basins: no step ever moves a centre across
-the community. Under the 2026 law's band the starts' plans differ by ~2 % and the best one is still far
+the community. Under the 2026 law's band the best starts' plans differ by 1–2 % and the best one is still far
 from the best plan known, which has other basins. A swap (Kanungo et al.'s local search for k-means)
 jumps there: the centre to close is drawn uniformly, the unit to open by its population times its squared
 distance to the nearest open centre (k-means++'s weights), and ``unit_descent`` settles the rest. Each
-trial costs a few warm-started transportation LPs (~0.07 s at 400 units, k = 15; ~0.4 s at 800, k = 29).
+trial costs a few warm-started transportation LPs (inside ``solve``: ~0.012 s at 400 units, k = 15; ~0.03 s
+at 800, k = 29).
 
-Measured on training seeds (scratch runs, then the exact assignment of the result): 400 units, k = 15,
-seed 201: the best start's plan 1.92867e9, after ~260 trials 1.89996e9 (−1.5 %, below the 1.90677e9 that
-HiGHS found in 1,323 s on the model without contiguity); seed 203: 1.91581e9 → 1.88529e9 (−1.6 %);
-800 units, k = 29, seed 205: 1.81485e9 → 1.81098e9 (−0.2 %, 109 trials in 60 s).
+Measured on training seeds, first alone (the exact assignment of the result): 400 units, k = 15, seed
+201: the best start's plan 1.92867e9, after ~260 trials 1.89996e9 (−1.5 %, below the 1.90677e9 that HiGHS
+found in 1,323 s on the model without contiguity); seed 203: 1.91581e9 → 1.88529e9 (−1.6 %); 800 units,
+k = 29, seed 205: 1.81485e9 → 1.81098e9 (−0.2 %, 109 trials in 60 s). Then inside ``solve`` (60 s, k auto
+→ 15, idle machine), the stated gap before → after: seed 201 2.51 → 1.14 %, 202 1.55 → 0.98 %, 203
+3.70 → 3.08 %.
 
 The search only proposes centres: their plans come from the exact assignment, and no bound is taken.
 """
