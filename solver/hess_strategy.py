@@ -154,7 +154,8 @@ def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, 
 def _swaps(problem: Problem, spec: Spec, outcome: Outcome, origins: list[list[int]], *, end: float, round_: int,
            tuning: Tuning) -> None:
     """Rounds of swap search (``solver.centre_swaps``) until ``end``, each in ``Tuning.swap_share`` of the time
-    left and followed by the exact assignment to the centres it found when they improved; no bound claimed.
+    left and followed by the exact assignment to the centres it ends at when their LP is below the
+    incumbent (and they are not its centres); no bound claimed.
     The first round starts from the incumbent's centres, the next ones from ``origins`` (taken from the
     list, so a later call goes on with the rest), then from the incumbent's again with other draws while
     those improve: one swap at a time, a search stays in its start's basin (training seed 203: 1,200
