@@ -146,3 +146,16 @@ def band(graph: nx.Graph, k: int, slack: float) -> tuple[float, float]:
     """(floor, cap) around the mean district population, ± slack."""
     total = sum(d["population"] for _, d in graph.nodes(data=True))
     return math.floor(total / k * (1 - slack)), math.ceil(total / k * (1 + slack))
+
+
+def household_band_instance(n: int, k: int, seed: int, *, time_limit_s: float = 30):
+    """(graph, spec, problem) under a 2026-law-like band: 20–195 households a unit, the cap at 95 % fill for
+    k districts and the floor at half the mean."""
+    from solver import Spec
+    from solver.problem import build_problem
+
+    graph = planar_graph(n, seed=seed, low=20, high=195)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    spec = Spec(max_population=math.ceil(total / k / 0.95), min_population=math.floor(total / k * 0.5),
+                districts=k, time_limit_s=time_limit_s)
+    return graph, spec, build_problem(graph, spec)

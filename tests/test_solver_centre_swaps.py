@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from solver_fixtures import planar_graph
+from solver_fixtures import household_band_instance, planar_graph
 
 from solver import Spec, solve, verify
 from solver.capacitated_kmeans import kmeans_starts, unit_descent
@@ -17,14 +17,6 @@ from solver.centre_swaps import swap_centres
 from solver.problem import build_problem
 from solver.transport import TransportLP
 from solver.tuning import Tuning
-
-
-def _band_problem(n: int, k: int, seed: int):
-    graph = planar_graph(n, seed=seed, low=20, high=195)
-    total = sum(d["population"] for _, d in graph.nodes(data=True))
-    spec = Spec(max_population=math.ceil(total / k / 0.95), min_population=math.floor(total / k * 0.5),
-                districts=k, time_limit_s=30)
-    return graph, spec, build_problem(graph, spec)
 
 
 def _lp_value(problem, centres: list[int]) -> float:
@@ -46,7 +38,7 @@ def _best_whole_assignment(problem, centres: list[int]) -> float:
 
 
 def test_unit_descent_never_ends_above_its_start_and_states_its_centres_value():
-    _, _, problem = _band_problem(80, 4, seed=11)
+    _, _, problem = household_band_instance(80, 4, seed=11)
     lp = TransportLP(problem, 4)
     start = [0, 1, 2, 3]   # four units side by side: a poor start
     value, centres = unit_descent(problem, lp, start, deadline=time.monotonic() + 30)
@@ -57,7 +49,7 @@ def test_unit_descent_never_ends_above_its_start_and_states_its_centres_value():
 
 
 def test_swap_search_is_deterministic_and_improves_on_a_poor_start():
-    _, _, problem = _band_problem(80, 4, seed=11)
+    _, _, problem = household_band_instance(80, 4, seed=11)
     start = [0, 1, 2, 3]
     descended, _ = unit_descent(problem, TransportLP(problem, 4), start, deadline=time.monotonic() + 30)
     first = swap_centres(problem, 4, start, seed=5, deadline=time.monotonic() + 60, patience=40)
@@ -73,7 +65,7 @@ def test_swap_search_is_deterministic_and_improves_on_a_poor_start():
 
 
 def test_swap_value_is_a_lower_bound_on_every_plan_with_its_centres():
-    _, _, problem = _band_problem(10, 2, seed=3)
+    _, _, problem = household_band_instance(10, 2, seed=3)
     found = swap_centres(problem, 2, [0, 1], seed=1, deadline=time.monotonic() + 30, patience=20)
     assert found is not None
     assert found.value <= _best_whole_assignment(problem, found.centres) * (1 + 1e-9)
@@ -90,7 +82,7 @@ def test_no_swap_result_when_no_split_fits_the_band():
 def test_swaps_through_solve_verify_and_keep_the_bound_valid():
     """The k-means stage forced on and the exact model refused: the swap stages run, the plan verifies, and
     the stated bound stays below the optimum that the full model proves."""
-    graph, spec, _ = _band_problem(60, 3, seed=7)
+    graph, spec, _ = household_band_instance(60, 3, seed=7)
     spec = Spec(**{**spec.__dict__, "time_limit_s": 20})
     searched = solve(graph, spec, tuning=Tuning(small_hess_columns=0, kmeans_above_gap=-1.0, max_exact_columns=0))
     swaps = [a for a in searched.attempts if a["stage"] == "centre swaps"]

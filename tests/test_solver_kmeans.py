@@ -2,27 +2,21 @@
 centres; through ``solve`` their plans verify and never change what is proven."""
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 import pytest
-from solver_fixtures import planar_graph
+from solver_fixtures import household_band_instance
 
-from solver import Spec, solve, verify
+from solver import solve, verify
 from solver.capacitated_kmeans import assignment_columns, kmeans_starts
-from solver.problem import build_problem
 from solver.transport import TransportLP
 from solver.tuning import Tuning
 
 
 def _band_instance(n: int, k: int, seed: int):
-    graph = planar_graph(n, seed=seed, low=20, high=195)
-    total = sum(d["population"] for _, d in graph.nodes(data=True))
     # A tight cap (95 % fill at k) and a floor, as under the 2026 law's household band.
-    spec = Spec(max_population=math.ceil(total / k / 0.95), min_population=math.floor(total / k * 0.5),
-                districts=k, time_limit_s=30)
-    return graph, spec, build_problem(graph, spec)
+    return household_band_instance(n, k, seed)
 
 
 def test_starts_are_deterministic_distinct_and_best_first():
