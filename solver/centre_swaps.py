@@ -52,23 +52,28 @@ def swap_centres(problem: Problem, k: int, centres: list[int], *, seed: int, dea
         return None
     value, best = start
     rng = random.Random(seed * 1_000_003 + k)
-    weight = problem.unit_population.astype(float) + 1e-9   # every unit may open, even an empty one
     trials = improvements = stale = 0
-    while stale < patience and time.monotonic() < deadline:
+    draw = _opening_weights(problem, best)
+    while stale < patience and time.monotonic() < deadline and draw.any():
         trials += 1
         stale += 1
-        units = np.asarray(best)
-        d2 = ((problem.unit_x[:, None] - problem.unit_x[units][None, :]) ** 2
-              + (problem.unit_y[:, None] - problem.unit_y[units][None, :]) ** 2).min(axis=1)
-        if not (weight * d2).any():
-            break   # every unit is a centre
-        opened = rng.choices(range(problem.n_units), weights=(weight * d2).tolist())[0]
+        opened = rng.choices(range(problem.n_units), weights=draw.tolist())[0]
         closed = rng.randrange(k)
         if opened in best:
             continue
         trial = unit_descent(problem, lp, best[:closed] + [opened] + best[closed + 1:], deadline=deadline)
         if trial is not None and trial[0] < value * (1 - 1e-9):
             value, best = trial
+            draw = _opening_weights(problem, best)
             improvements += 1
             stale = 0
     return SwapResult(value=value, centres=best, trials=trials, improvements=improvements)
+
+
+def _opening_weights(problem: Problem, centres: list[int]) -> np.ndarray:
+    """Each unit's chance to open: its population (every unit a little, even an empty one) times its squared
+    distance to the nearest centre; all zero when every unit is a centre."""
+    units = np.asarray(centres)
+    d2 = ((problem.unit_x[:, None] - problem.unit_x[units][None, :]) ** 2
+          + (problem.unit_y[:, None] - problem.unit_y[units][None, :]) ** 2).min(axis=1)
+    return (problem.unit_population.astype(float) + 1e-9) * d2

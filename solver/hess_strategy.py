@@ -137,7 +137,7 @@ def _kmeans(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, 
     found = kmeans_starts(problem, outcome.k, starts=tuning.kmeans_starts, seed=spec.seed,
                           deadline=clock + tuning.kmeans_start_share * (end - clock))
     chosen = found[: tuning.kmeans_assigned]
-    _assign_starts(problem, spec, outcome, chosen, end=end, tuning=tuning)
+    _assign_starts(problem, spec, outcome, [centres for _, centres in chosen], end=end, tuning=tuning)
     after = outcome.candidate.objective
     outcome.record(Attempt(districts=outcome.k, stage=Stage.KMEANS,
                            status=Verdict.FEASIBLE if after < before else Verdict.NONE, objective=after,
@@ -180,7 +180,7 @@ def _swaps(problem: Problem, spec: Spec, outcome: Outcome, origins: list[list[in
             # The LP value is a lower bound on every plan with those centres: at or above the incumbent's
             # objective, none can beat it. A start's centres are assigned even when no swap improved them.
             if found.value < incumbent and found.centres != sorted(int(c) for c in outcome.candidate.centres):
-                _assign_starts(problem, spec, outcome, [(found.value, found.centres)], end=end, tuning=tuning)
+                _assign_starts(problem, spec, outcome, [found.centres], end=end, tuning=tuning)
         if origin is None and not origins and outcome.candidate.objective >= incumbent:
             break   # the incumbent's basin is searched and no other start is left
     if rounds:
@@ -190,7 +190,7 @@ def _swaps(problem: Problem, spec: Spec, outcome: Outcome, origins: list[list[in
                                figures={"rounds": rounds, "trials": trials, "improvements": improvements}))
 
 
-def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[tuple[float, list[int]]], *,
+def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[list[int]], *,
                    end: float, tuning: Tuning) -> None:
     """Location–allocation from each start's centres in turn until ``end``, each start with an equal share of
     what is left (so one slow assignment cannot take them all)."""
@@ -214,7 +214,7 @@ def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[
             if scratch.candidate is not None:
                 break
 
-    for position, (_, centres) in enumerate(starts):
+    for position, centres in enumerate(starts):
         now = time.monotonic()
         if end - now <= 0.5:
             break

@@ -82,8 +82,8 @@ class Tuning:
     #: the exact assignments the rest.
     kmeans_start_share: float = 0.3
     #: The swap search (``solver.centre_swaps``) stops after this many trials in a row without a better
-    #: transportation LP (training seed 201: improvements at trials 63, 69, 102, 163 and 260), or at this
-    #: share of its window, the rest left for the exact assignment.
+    #: transportation LP (a scratch run from training seed 201's best start improved at trials 63, 69, 102,
+    #: 163 and 260), or at this share of its window, the rest left for the exact assignment.
     swap_patience: int = 300
     swap_share: float = 0.7
     #: When the exact model is out of reach, more swap search gets this share of the time left (the rest
@@ -92,7 +92,7 @@ class Tuning:
     kmeans_more_share: float = 0.7
     #: Above this many pairs left after fixing, the exact model is not attempted, however close the
     #: incumbent: its root LP did not finish in 20 s at 48–65k pairs, and at 35k pairs and a 1.9 % gap
-    #: probing closed 4 centres in 20 s (400 units, k = 15). c400-k6 (proven in ~36 s) reaches it with 14k.
+    #: probing closed 4 centres in 20 s (400 units, k = 15). c400-k6 (proven in 36–41 s) reaches it with 14k.
     far_exact_columns: int = 20_000
 
     # --- iteration counts ---------------------------------------------------------------------------

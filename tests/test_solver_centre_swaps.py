@@ -3,6 +3,7 @@
 bound on every plan with those centres; through ``solve`` their plans verify and the bound stays valid."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import time
@@ -83,7 +84,7 @@ def test_swaps_through_solve_verify_and_keep_the_bound_valid():
     """The k-means stage forced on and the exact model refused: the swap stages run, the plan verifies, and
     the stated bound stays below the optimum that the full model proves."""
     graph, spec, _ = household_band_instance(60, 3, seed=7)
-    spec = Spec(**{**spec.__dict__, "time_limit_s": 20})
+    spec = dataclasses.replace(spec, time_limit_s=20)
     searched = solve(graph, spec, tuning=Tuning(small_hess_columns=0, kmeans_above_gap=-1.0, max_exact_columns=0))
     swaps = [a for a in searched.attempts if a["stage"] == "centre swaps"]
     assert swaps and all(a["trials"] >= 1 and a["rounds"] >= 1 for a in swaps), [dict(a) for a in searched.attempts]
