@@ -28,7 +28,7 @@ import numpy as np
 
 from solver.hess_model import build_hess
 from solver.lagrangian import fix_over
-from solver.linear import LinearModel
+from solver.linear import LinearModel, limit_time
 from solver.problem import Problem
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ class _Stage:
         self.probes = self.iterations = 0
         self.bound: float | None = None
         self._optimal = highspy.HighsModelStatus.kOptimal
-        _time_limit(self.h, deadline)
+        limit_time(self.h, deadline - time.monotonic())
         if model.n_cols >= IPM_ABOVE_COLUMNS:
             self.h.setOptionValue("solver", "ipm")
         self.h.run()
@@ -206,7 +206,7 @@ class _Stage:
         closed centre's y stays at 0 for the next probes."""
         h = self.h
         h.changeColBounds(j, 1.0, 1.0)
-        _time_limit(h, self.deadline)
+        limit_time(h, self.deadline - time.monotonic())
         h.run()
         self.probes += 1
         self.iterations += int(h.getInfo().simplex_iteration_count)
@@ -226,15 +226,10 @@ class _Stage:
         """The LP without the closed centres: its row duals (None when it did not finish)."""
         self.h.setOptionValue("objective_bound", np.inf)
         self.h.setOptionValue("simplex_iteration_limit", 2_147_483_647)
-        _time_limit(self.h, deadline)
+        limit_time(self.h, deadline - time.monotonic())
         self.h.run()
         if self.h.getModelStatus() != self._optimal:
             return None
         solution = self.h.getSolution()
         self.values = np.asarray(solution.col_value)
         return np.asarray(solution.row_dual)
-
-
-def _time_limit(h, deadline: float) -> None:
-    # HiGHS compares its time limit with the object's run time summed over all its runs.
-    h.setOptionValue("time_limit", h.getRunTime() + max(0.01, deadline - time.monotonic()))

@@ -149,6 +149,14 @@ def banner_hidden() -> Iterator[None]:
         os.close(sink)
 
 
+def limit_time(h, seconds: float) -> None:
+    """Give a highspy model's next run ``seconds`` (at least 0.01). HiGHS compares its ``time_limit`` with
+    the object's run time summed over all its runs: a plain ``seconds`` would leave a model solved many
+    times no time at all once its runs add up to it (every later run then stops at once, status
+    "time limit", with nothing done)."""
+    h.setOptionValue("time_limit", h.getRunTime() + max(float(seconds), 0.01))
+
+
 class HighsRunner:
     """A highspy model that keeps its rows between rounds; rows added later are contiguity cuts."""
 
@@ -220,7 +228,7 @@ class HighsRunner:
         """Solve; ``on_solution(values) -> bool`` sees every improving solution and may stop the run
         (how lazily checked rules such as contiguity are handled without a lazy-constraint callback)."""
         hs = self._highspy
-        self.h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
+        limit_time(self.h, time_limit_s)
         if start is not None:
             self.h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start.astype(float))
         stop = [False]

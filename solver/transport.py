@@ -10,9 +10,11 @@ change, so the last basis warm-starts the next solve.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from solver.linear import HighsRunner, LinearModel
+from solver.linear import HighsRunner, LinearModel, limit_time
 from solver.problem import Problem
 
 
@@ -48,8 +50,7 @@ class TransportLP:
         if self.scale is None:
             self.scale = max(float(cost.max(initial=0.0)), 1.0) / 1000.0   # HiGHS works better near 1
         self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), cost / self.scale)
-        if time_limit_s is not None:
-            self.h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
+        limit_time(self.h, math.inf if time_limit_s is None else time_limit_s)
         self.h.run()
         if self.h.getModelStatus() != self.optimal:
             return None

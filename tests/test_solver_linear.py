@@ -25,3 +25,23 @@ def test_a_loose_mip_gap_is_what_the_bound_certifies():
     assert result.state == "optimal"
     assert result.objective > exact.objective  # stopped early: the case where a bound could be overstated
     assert result.bound <= exact.objective + 1e-6
+
+
+
+def test_a_model_solved_many_times_gets_its_time_limit_on_every_run():
+    """HiGHS counts its time limit against the run time summed over all of a model's runs: without
+    ``limit_time`` every run after the first ones' time added up to the limit stopped at once with
+    nothing done (the swap search went on for minutes on such empty runs)."""
+    n = 400
+    rng = np.random.default_rng(0)
+    model = LinearModel(cost=np.zeros(n), lower=np.zeros(n), upper=np.ones(n), integer=np.zeros(n, dtype=bool))
+    for _ in range(200):
+        columns = rng.choice(n, 12, replace=False)
+        model.add_rows(np.array([12]), columns, rng.random(12), np.array([1.0]), np.array([np.inf]))
+    runner = HighsRunner(model, seed=0)
+    runs = 0
+    while runner.h.getRunTime() < 0.6 and runs < 20_000:
+        runner.set_costs(np.arange(n), rng.random(n))
+        assert runner.run(time_limit_s=0.3, start=None).state == "optimal", runs
+        runs += 1
+    assert runner.h.getRunTime() >= 0.6   # the runs did add up past each one's limit
