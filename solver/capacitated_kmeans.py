@@ -8,8 +8,8 @@ polishing, against an LP bound of 1.878e9). Here the centres are moved instead o
 1. *capacitated k-means* (Bradley, Bennett & Demiriz's constrained k-means): from k seeded centres
    (population-weighted farthest-point sampling), atoms are assigned by the transportation LP (atoms
    splittable, every district between floor and cap), each centre moves to the population-weighted mean
-   of what it received, until the centres stop moving. Cheap (a few hundredths of a second an LP, warm
-   started), so many seeded starts run; each ends at a fractional value.
+   of what it received, until the centres stop moving. Cheap (a min-cost flow, ``solver.transport``:
+   ~0.005 s at 400 atoms, k = 15), so many seeded starts run; each ends at a fractional value.
 2. the best starts' centres are snapped to units (the unit nearest the mean: inertia decomposes about
    the mean) and fixed open in the Hess model over those k centres only (every rule of the model,
    contiguity by lazy cuts); its plan's own best centres start the next such model while the plan

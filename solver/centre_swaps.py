@@ -6,8 +6,8 @@ the community. Under the 2026 law's band the best starts' plans differ by 1–2 
 from the best plan known, which has other basins. A swap (Kanungo et al.'s local search for k-means)
 jumps there: the centre to close is drawn uniformly, the unit to open by its population times its squared
 distance to the nearest open centre (k-means++'s weights), and ``unit_descent`` settles the rest. Each
-trial costs a few warm-started transportation LPs (inside ``solve``: ~0.012 s at 400 units, k = 15; ~0.03 s
-at 800, k = 29).
+trial solves the transportation LP 4–5 times, as min-cost flows (``solver.transport``): ~0.005 s each at
+400 units, k = 15, and ~0.017 s at 800, k = 29 (HiGHS's simplex, warm-started: 0.02 and 0.11 s).
 
 Measured on training seeds, first alone (the exact assignment of the result): 400 units, k = 15, seed
 201: the best start's plan 1.92867e9, after ~260 trials 1.89996e9 (−1.5 %, below the 1.90677e9 that HiGHS
@@ -15,6 +15,9 @@ found in 1,323 s on the model without contiguity); seed 203: 1.91581e9 → 1.885
 k = 29, seed 205: 1.81485e9 → 1.81098e9 (−0.2 %, 109 trials in 60 s). Then inside ``solve`` (60 s, k auto
 → 15, idle machine), the stated gap before → after: seed 201 2.51 → 1.14 %, 202 1.55 → 0.98 %, 203
 3.70 → 3.08 %.
+
+(The figures of this paragraph were measured while the transportation LP stopped early once its runs
+added up to its time limit, which made many trials empty: see ``solver.linear.limit_time``.)
 
 The search only proposes centres: their plans come from the exact assignment, and no bound is taken.
 """

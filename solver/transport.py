@@ -3,10 +3,19 @@ the districts, each district between the floor and the cap.
 
     min Σ p_a |m_a − centre_d|² w_ad   s.t.  Σ_d w_ad = 1,  floor ≤ Σ_a p_a w_ad ≤ cap,  0 ≤ w ≤ 1
 
-Its optimum splits at most k − 1 atoms. Two stages use it: capacitated k-means moves the centres to the
-means of what they receive (``solver.capacitated_kmeans``), and reassignment rounds the shares into a plan
-around fixed centre units (``solver.reassign``). One highspy LP is kept between calls and only its costs
-change, so the last basis warm-starts the next solve.
+Its optimum splits at most k − 1 atoms. Three stages use it: capacitated k-means moves the centres to the
+means of what they receive (``solver.capacitated_kmeans``), the swap search compares centre units by it
+(``solver.centre_swaps``), and reassignment rounds the shares into a plan around fixed centre units
+(``solver.reassign``).
+
+It is a min-cost flow (source → atom, supply p_a; atom → district, cost |m_a − centre_d|² a person;
+district → sink, at least the floor and at most the cap), solved by OR-Tools' network solver. At 800
+atoms and k = 29 that takes 0.015–0.02 s where HiGHS's simplex took 0.09–0.2 s for the same optimum
+(equal to 9 digits); the swap search runs ~6× more trials in the same time. The network solver needs
+integers: people are counted whole (in thousandths when a population is fractional; the floor rounds up
+and the cap down, so a split found is within the band), and a cost is the squared distance scaled so
+the largest is 10⁹ (a relative error of 10⁻⁹ of the largest). The value is computed from the flows with
+the unrounded distances.
 """
 from __future__ import annotations
 
@@ -14,47 +23,63 @@ import math
 
 import numpy as np
 
-from solver.linear import HighsRunner, LinearModel, limit_time
 from solver.problem import Problem
+
+#: Costs are scaled so that the largest is this: far from int64's limit even summed over a million people.
+COST_RESOLUTION = 1e9
+#: Fractional populations are counted in these parts of a person.
+FRACTION_PARTS = 1000
 
 
 class TransportLP:
     """``allowed`` (atoms × k bool): the pairs the LP may use (all when None)."""
 
     def __init__(self, problem: Problem, k: int, allowed: np.ndarray | None = None):
-        import highspy
-
         m = problem.n_atoms
         if allowed is None:
             allowed = np.ones((m, k), dtype=bool)
-        self.atom_of, self.district_of = np.nonzero(allowed)  # sorted by atom: one row per atom below
-        n = len(self.atom_of)
-        model = LinearModel(cost=np.zeros(n), lower=np.zeros(n), upper=np.ones(n), integer=np.zeros(n, dtype=bool))
-        model.add_rows(np.bincount(self.atom_of, minlength=m), np.arange(n), np.ones(n), np.ones(m), np.ones(m))
-        by_district = np.argsort(self.district_of, kind="stable")
-        model.add_rows(np.bincount(self.district_of, minlength=k), by_district,
-                       problem.atom_population[self.atom_of[by_district]],
-                       np.full(k, float(problem.min_population)), np.full(k, float(problem.max_population)))
-        self.h = HighsRunner(model, seed=0).h
-        self.optimal = highspy.HighsModelStatus.kOptimal
-        self.problem, self.k, self.n = problem, k, n
-        self.scale: float | None = None
+        self.atom_of, self.district_of = np.nonzero(allowed)
+        population = problem.atom_population
+        whole = bool(np.all(population == np.rint(population)))
+        parts = 1 if whole else FRACTION_PARTS
+        self.supply = np.rint(population * parts).astype(np.int64)
+        floor = math.ceil(problem.min_population * parts - 1e-9)
+        cap = math.floor(problem.max_population * parts + 1e-9)
+        sink = m + k
+        self.tails = np.concatenate([self.atom_of, np.arange(m, m + k)]).astype(np.int64)
+        self.heads = np.concatenate([m + self.district_of, np.full(k, sink)]).astype(np.int64)
+        self.capacities = np.concatenate([self.supply[self.atom_of], np.full(k, max(cap - floor, 0))]).astype(np.int64)
+        self.supplies = np.concatenate([self.supply, np.full(k, -floor), [k * floor - int(self.supply.sum())]])
+        self.feasible = floor <= cap
+        self.problem, self.k = problem, k
 
     def solve(self, cx: np.ndarray, cy: np.ndarray, *, time_limit_s: float | None = None
               ) -> tuple[float, np.ndarray] | None:
         """(Σ cost with the atoms' internal inertia, each atom's share of every district, atoms × k) for
-        centres at (cx, cy), or None when the LP did not solve (no such split, or out of time)."""
-        p = self.problem
-        a, d = self.atom_of, self.district_of
-        cost = p.atom_population[a] * ((p.atom_x[a] - cx[d]) ** 2 + (p.atom_y[a] - cy[d]) ** 2)
-        if self.scale is None:
-            self.scale = max(float(cost.max(initial=0.0)), 1.0) / 1000.0   # HiGHS works better near 1
-        self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), cost / self.scale)
-        limit_time(self.h, math.inf if time_limit_s is None else time_limit_s)
-        self.h.run()
-        if self.h.getModelStatus() != self.optimal:
+        centres at (cx, cy), or None when no split meets the band. ``time_limit_s`` is accepted for the
+        callers' sake: a solve takes hundredths of a second (20,000 atoms, k = 60: 2 s)."""
+        from ortools.graph.python import min_cost_flow
+
+        if not self.feasible:
             return None
-        values = np.asarray(self.h.getSolution().col_value)
+        p, a, d = self.problem, self.atom_of, self.district_of
+        squared = (p.atom_x[a] - cx[d]) ** 2 + (p.atom_y[a] - cy[d]) ** 2
+        scale = COST_RESOLUTION / max(float(squared.max(initial=0.0)), 1e-300)
+        flow = min_cost_flow.SimpleMinCostFlow()
+        flow.add_arcs_with_capacity_and_unit_cost(
+            self.tails, self.heads, self.capacities,
+            np.concatenate([np.rint(squared * scale).astype(np.int64), np.zeros(self.k, dtype=np.int64)]))
+        flow.set_nodes_supplies(np.arange(len(self.supplies)), self.supplies)
+        if flow.solve() != flow.OPTIMAL:
+            return None
+        moved = flow.flows(np.arange(len(a))).astype(float)
         share = np.zeros((p.n_atoms, self.k))
-        share[a, d] = values
-        return float(cost @ values + p.atom_inertia.sum()), share
+        share[a, d] = moved / np.maximum(self.supply[a], 1)
+        # An atom with nobody in it carries no flow; it still belongs somewhere: its nearest allowed centre.
+        empty = self.supply[a] == 0
+        if empty.any():
+            order = np.lexsort((squared[empty], a[empty]))
+            atoms, first = np.unique(a[empty][order], return_index=True)
+            share[atoms, d[empty][order][first]] = 1.0
+        value = float(p.atom_population[a] @ (share[a, d] * squared))
+        return value + float(p.atom_inertia.sum()), share
