@@ -65,7 +65,7 @@ def kmeans_starts(problem: Problem, k: int, *, starts: int, seed: int, deadline:
         for _ in range(max_rounds):
             if time.monotonic() >= deadline:
                 break
-            solved = lp.solve(cx, cy, time_limit_s=deadline - time.monotonic())
+            solved = lp.solve(cx, cy)
             if solved is None:
                 break
             value, share = solved
@@ -96,7 +96,7 @@ def unit_descent(problem: Problem, lp: TransportLP, centres: list[int], *, deadl
         if time.monotonic() >= deadline:
             break
         units = np.asarray(centres)
-        solved = lp.solve(problem.unit_x[units], problem.unit_y[units], time_limit_s=deadline - time.monotonic())
+        solved = lp.solve(problem.unit_x[units], problem.unit_y[units])
         if solved is None:
             break
         value, share = solved
@@ -140,16 +140,14 @@ def _snap(problem: Problem, cx: np.ndarray, cy: np.ndarray) -> list[int]:
     return sorted(out)
 
 
-def assignment_columns(problem: Problem, centres: list[int], *, nearest: int, deadline: float
-                       ) -> tuple[np.ndarray, np.ndarray] | None:
+def assignment_columns(problem: Problem, centres: list[int], *, nearest: int) -> tuple[np.ndarray, np.ndarray] | None:
     """(atoms, centre units): the pairs of a narrowed assignment to ``centres``. Every atom keeps the district
     the transportation LP gives it the largest share of; atoms that the LP splits, or that border an atom
     of another LP district, also keep their ``nearest`` centres (by inertia). None when the LP has no
-    solution by ``deadline``."""
+    solution."""
     k, m = len(centres), problem.n_atoms
     units = np.asarray(centres)
-    solved = TransportLP(problem, k).solve(problem.unit_x[units], problem.unit_y[units],
-                                           time_limit_s=deadline - time.monotonic())
+    solved = TransportLP(problem, k).solve(problem.unit_x[units], problem.unit_y[units])
     if solved is None:
         return None
     share = solved[1]

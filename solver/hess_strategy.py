@@ -199,7 +199,7 @@ def _assign_starts(problem: Problem, spec: Spec, outcome: Outcome, starts: list[
     def solve_fixed(scratch: Outcome, centres: list[int], until: float) -> None:
         # Narrowed first (most atoms settled by the transportation LP), all pairs only when that finds
         # nothing; a restriction's proof is worth nothing, hence the relative MIP gap.
-        narrowed = assignment_columns(problem, centres, nearest=tuning.kmeans_nearest, deadline=until)
+        narrowed = assignment_columns(problem, centres, nearest=tuning.kmeans_nearest)
         every_pair = (np.repeat(np.arange(m), k), np.tile(np.asarray(centres), m))
         for columns in (every_pair,) if narrowed is None else (narrowed, every_pair):
             if until - time.monotonic() <= 0.5:

@@ -70,7 +70,7 @@ def fewer(problem: Problem, candidate: Candidate, k: int, *, deadline: float, tr
         renumber = {old: new for new, old in enumerate(kept)}
         inside = np.isin(candidate.assignment, kept)
         current[inside] = [renumber[int(d)] for d in candidate.assignment[inside]]
-        assignment = _transport(problem, centres, cost, current, k, deadline=deadline)
+        assignment = _transport(problem, centres, cost, current, k)
         if assignment is None:
             continue
         assignment = _reconnect(problem, assignment, centres, k)
@@ -83,8 +83,7 @@ def fewer(problem: Problem, candidate: Candidate, k: int, *, deadline: float, tr
 
 def _round(problem: Problem, candidate: Candidate, k: int, *, deadline: float) -> np.ndarray | None:
     centres = np.asarray(candidate.centres)
-    assignment = _transport(problem, centres, centre_costs(problem, centres), candidate.assignment, k,
-                            deadline=deadline)
+    assignment = _transport(problem, centres, centre_costs(problem, centres), candidate.assignment, k)
     if assignment is None:
         return None
     assignment = _reconnect(problem, assignment, centres, k)
@@ -99,16 +98,15 @@ def centre_costs(problem: Problem, centres: np.ndarray, atoms: np.ndarray | None
     return np.stack([problem.atom_cost(atoms, int(c)) for c in centres], axis=1)
 
 
-def _transport(problem: Problem, centres: np.ndarray, cost: np.ndarray, current: np.ndarray, k: int, *,
-               deadline: float) -> np.ndarray | None:
+def _transport(problem: Problem, centres: np.ndarray, cost: np.ndarray, current: np.ndarray,
+               k: int) -> np.ndarray | None:
     """The transportation LP (``solver.transport``) over each atom's nearest centres (by ``cost``) and its
     district in ``current``; atoms go to their largest share."""
     m = problem.n_atoms
     allowed = np.zeros((m, k), dtype=bool)
     allowed[np.arange(m)[:, None], np.argsort(cost, axis=1, kind="stable")[:, :min(NEAREST_CENTRES, k)]] = True
     allowed[np.arange(m), current] = True
-    solved = TransportLP(problem, k, allowed).solve(problem.unit_x[centres], problem.unit_y[centres],
-                                                     time_limit_s=deadline - time.monotonic())
+    solved = TransportLP(problem, k, allowed).solve(problem.unit_x[centres], problem.unit_y[centres])
     return None if solved is None else np.argmax(solved[1], axis=1).astype(np.int64)
 
 

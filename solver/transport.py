@@ -53,11 +53,10 @@ class TransportLP:
         self.feasible = floor <= cap
         self.problem, self.k = problem, k
 
-    def solve(self, cx: np.ndarray, cy: np.ndarray, *, time_limit_s: float | None = None
-              ) -> tuple[float, np.ndarray] | None:
+    def solve(self, cx: np.ndarray, cy: np.ndarray) -> tuple[float, np.ndarray] | None:
         """(Σ cost with the atoms' internal inertia, each atom's share of every district, atoms × k) for
-        centres at (cx, cy), or None when no split meets the band. ``time_limit_s`` is accepted for the
-        callers' sake: a solve takes hundredths of a second (20,000 atoms, k = 60: 2 s)."""
+        centres at (cx, cy), or None when no split meets the band. No time limit: a solve takes hundredths
+        of a second (20,000 atoms, k = 60: 2 s)."""
         from ortools.graph.python import min_cost_flow
 
         if not self.feasible:

@@ -48,7 +48,7 @@ def test_transport_lp_keeps_every_district_in_the_band():
 def test_narrowed_assignment_keeps_the_lp_district_and_lets_boundary_atoms_choose():
     _, _, problem = _band_instance(120, 4, seed=8)
     centres = kmeans_starts(problem, 4, starts=1, seed=1, deadline=time.monotonic() + 30)[0][1]
-    atoms, units = assignment_columns(problem, centres, nearest=2, deadline=time.monotonic() + 30)
+    atoms, units = assignment_columns(problem, centres, nearest=2)
     per_atom = np.bincount(atoms, minlength=problem.n_atoms)
     assert (per_atom >= 1).all() and (per_atom <= 3).all()
     assert set(units.tolist()) <= set(centres)
