@@ -76,7 +76,15 @@ class UnionFind:
 
     def union(self, a: int, b: int) -> bool:
         """Merge the sets of ``a`` and ``b`` (``a``'s root stays the root); False when already one set."""
-        ra, rb = self.find(a), self.find(b)
+        # ``find`` inlined: recombination calls this ~900 times a step on 500 tracts.
+        parent = self._parent
+        ra, rb = a, b
+        while parent[ra] != ra:
+            parent[ra] = parent[parent[ra]]
+            ra = parent[ra]
+        while parent[rb] != rb:
+            parent[rb] = parent[parent[rb]]
+            rb = parent[rb]
         if ra == rb:
             return False
         self._parent[rb] = ra
