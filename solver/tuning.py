@@ -113,11 +113,7 @@ class Tuning:
     lagrangian_integer_atoms: float = 60.0
     #: Recombination steps run as the labelling model's warm start.
     warm_recombination_steps: int = 4_000
-    #: Then rounds of this many more while each lowers the objective by at least ``warm_min_gain`` (relative;
-    #: small steps of the boundary objective would otherwise run the rounds to the clock).
-    warm_patience_steps: int = 2_000
-    warm_min_gain: float = 1e-3
-    #: The vertex ordering's light-set MIP (root node or first solution) may use at most this many seconds.
+    #: The vertex ordering's light-set MIP (root node only) may use at most this many seconds.
     ordering_max_s: float = 5.0
 
     # --- shares of the time left --------------------------------------------------------------------

@@ -85,32 +85,3 @@ def test_step_capped_recombination_with_several_splits_is_repeatable():
     assert np.array_equal(runs[0][0].assignment, runs[1][0].assignment)
     assert runs[0][0].objective <= poor.objective
     assert is_feasible(problem, runs[0][0].assignment, 4, False)
-
-
-def test_warm_up_goes_on_while_rounds_improve_and_is_repeatable():
-    """The labelling model's warm start: the first steps, then more rounds while each improves the plan;
-    counted in steps, so two runs give the same plan and record."""
-    from solver.label_strategy import warm_up
-    from solver.outcome import Outcome
-
-    graph = planar_graph(150, seed=9)
-    total = sum(d["population"] for _, d in graph.nodes(data=True))
-    spec = Spec(max_population=total / 5 * 1.1, min_population=total / 5 * 0.9, districts=5, objective="cut-edges")
-    problem = build_problem(graph, spec)
-    _, poor = _poor_plan(problem, 5, seed=0)
-    tuning = Tuning(warm_recombination_steps=5, warm_patience_steps=40)
-    records = []
-    for _ in range(2):
-        outcome = Outcome(k=5)
-        outcome.offer(poor)
-        warm_up(problem, spec, outcome, deadline=time.monotonic() + 600, tuning=tuning)
-        records.append((outcome.candidate.assignment.copy(), outcome.attempts[-1]))
-    (first, attempt), (second, again) = records
-    assert np.array_equal(first, second)
-    rounds, steps = attempt.figures["rounds"], attempt.figures["steps"]
-    assert (rounds, steps) == (again.figures["rounds"], again.figures["steps"])
-    # Five steps do not finish a poor plan: more rounds ran, the last one found nothing better.
-    assert rounds >= 2 and steps == 5 + 40 * (rounds - 1)
-    assert "clock" not in attempt.detail
-    assert evaluate(problem, first, "cut-edges", 5)[0] < poor.objective
-    assert is_feasible(problem, first, 5, False)
