@@ -113,7 +113,8 @@ class Tuning:
     lagrangian_integer_atoms: float = 60.0
     #: Recombination steps run as the labelling model's warm start.
     warm_recombination_steps: int = 4_000
-    #: The vertex ordering's light-set MIP (root node only) may use at most this many seconds.
+    #: The vertex ordering's light-set MIP (root node, or first solution on large models) may use at most
+    #: this many seconds.
     ordering_max_s: float = 5.0
 
     # --- shares of the time left --------------------------------------------------------------------
