@@ -19,6 +19,7 @@ class Stage(StrEnum):
     REASSIGNMENT = "reassignment"    # capacitated reassignment to fixed centres (inertia)
     EXHAUSTIVE = "exhaustive"        # search over whole districts
     RECOMBINATION = "recombination"
+    REGROUP = "regroup"              # neighbouring districts divided again (``solver.regroup``)
     ORDERING = "ordering"            # the labelling model's vertex ordering
     PARTITION = "partition"          # column generation over districts (``solver.partition_bound``)
     LAGRANGIAN = "lagrangian"

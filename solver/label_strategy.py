@@ -1,9 +1,10 @@
 """The ``cut-edges`` and ``boundary`` objectives, and first-plan mode: recombination and the labelling model.
 
-A few thousand recombination steps (``heuristic.improve_edges_until``) improve the warm start, then the
-labelling model (``solver.label_model``: districts labelled by their root in a vertex ordering,
-``solver.ordering``, with contiguity as a single-commodity flow) is solved in one run; when it is too
-large to build, recombination continues until the deadline, with no bound.
+A few thousand recombination steps (``heuristic.improve_edges_until``) improve the warm start, groups of
+neighbouring districts are divided again (``solver.regroup``), then the labelling model
+(``solver.label_model``: districts labelled by their root in a vertex ordering, ``solver.ordering``, with
+contiguity as a single-commodity flow) is solved in one run; when it is too large to build,
+recombination continues until the deadline, with no bound.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 
 import numpy as np
 
+from solver import regroup
 from solver.attempts import Attempt, Stage, Verdict
 from solver.heuristic import improve_edges_until
 from solver.label_model import build_label
@@ -46,6 +48,10 @@ def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: 
         now = time.monotonic()
         recombine(problem, spec, outcome, deadline=min(deadline, now + tuning.warm_share * (deadline - now)),
                   max_steps=tuning.warm_recombination_steps)
+        if regroup.applies(problem, spec, outcome.k):
+            now = time.monotonic()
+            regroup.improve_by_groups(problem, spec, outcome, deadline=now + tuning.regroup_share * (deadline - now),
+                                      tuning=tuning)
     ordering = None
     if outcome.candidate is not None and partition_applies(problem, spec, tuning):
         now = time.monotonic()

@@ -92,6 +92,34 @@ class Problem:
         (swaps, reassignment, the set-partitioning bound) run only then."""
         return not (self.links or self.apart or self.distinct_from or self.distinct_full or require_facility)
 
+    def restricted_to(self, atoms: np.ndarray) -> "Problem":
+        """The problem on these atoms alone (sorted, ascending), re-indexed 0..len − 1: the same band, the
+        edges between them, links wholly inside; total population is theirs. For the plain problem only
+        (``band_and_contiguity_only``): locks and earlier plans have no meaning on a part."""
+        atoms = np.asarray(atoms, dtype=np.int64)
+        new_atom = np.full(self.n_atoms, -1, dtype=np.int64)
+        new_atom[atoms] = np.arange(len(atoms))
+        units = np.flatnonzero(new_atom[self.unit_atom] >= 0)
+        new_unit = np.full(self.n_units, -1, dtype=np.int64)
+        new_unit[units] = np.arange(len(units))
+        inside = (new_atom[self.edge_u] >= 0) & (new_atom[self.edge_v] >= 0)
+        return Problem(
+            unit_ids=tuple(self.unit_ids[i] for i in units.tolist()), unit_x=self.unit_x[units],
+            unit_y=self.unit_y[units], unit_population=self.unit_population[units],
+            unit_atom=new_atom[self.unit_atom[units]],
+            atom_units=tuple(tuple(new_unit[list(self.atom_units[a])].tolist()) for a in atoms.tolist()),
+            atom_population=self.atom_population[atoms], atom_x=self.atom_x[atoms], atom_y=self.atom_y[atoms],
+            atom_inertia=self.atom_inertia[atoms], atom_facility=self.atom_facility[atoms],
+            atom_neighbours=tuple(tuple(int(new_atom[b]) for b in self.atom_neighbours[a] if new_atom[b] >= 0)
+                                  for a in atoms.tolist()),
+            edge_u=new_atom[self.edge_u[inside]], edge_v=new_atom[self.edge_v[inside]],
+            edge_count=self.edge_count[inside], edge_boundary=self.edge_boundary[inside],
+            links=tuple(tuple(int(new_atom[a]) for a in members) for members in self.links
+                        if all(new_atom[a] >= 0 for a in members)),
+            total_population=float(self.atom_population[atoms].sum()),
+            max_population=self.max_population, min_population=self.min_population,
+            custom_cost=None if self.custom_cost is None else self.custom_cost[np.ix_(atoms, units)])
+
     def link_of(self) -> np.ndarray:
         """For every atom, the index of its link set, or −1."""
         out = np.full(self.n_atoms, -1, dtype=np.int64)

@@ -113,6 +113,12 @@ class Tuning:
     lagrangian_integer_atoms: float = 60.0
     #: Recombination steps run as the labelling model's warm start.
     warm_recombination_steps: int = 4_000
+    #: Regrouping (``solver.regroup``) divides this many neighbouring districts again at a time (two when
+    #: k = 3), each group by ``regroup_restarts`` heuristic restarts and ``regroup_steps`` recombination
+    #: steps, within ``regroup_share`` of the time left after the warm start.
+    regroup_districts: int = 3
+    regroup_restarts: int = 8
+    regroup_steps: int = 1_000
     #: The vertex ordering's light-set MIP (root node, or first solution on large models) may use at most
     #: this many seconds.
     ordering_max_s: float = 5.0
@@ -141,6 +147,7 @@ class Tuning:
     probe_share: float = 0.7
     dive_share: float = 0.3
     warm_share: float = 0.1
+    regroup_share: float = 0.2
     #: Column generation's share of the time left after the warm start (0: not run); the labelling model
     #: gets the rest. Off by default: its bound is valid but its pricing MIP (5–15 s a call on the county
     #: benchmarks) reached only 23.8 on Arkansas in 145 s, where the labelling model proves 33 in ~137 s.
