@@ -11,6 +11,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from maps.editing import size_rule
 from maps.facts import facts_text
 from maps.figure import option_png
 from maps.fonts import cjk_font_path
@@ -58,7 +59,7 @@ def render_report(views: Sequence[OptionView], context: Context, *,
     parent_area_km2 = float(shapely.union_all(np.asarray(list(context.boundary.geometry), dtype=object)).area) / 1e6
     values = {
         "community_name": context.community_name,
-        "cap_text": cap_text(context.profiles),
+        "cap_text": cap_text(size_rule(context), context.profiles),
         "crs": _crs_text(context.crs),
         "recommended": _option_header(recommended),
         "before_after": _before_after(recommended, context, parent_area_km2),

@@ -43,14 +43,15 @@ def conservation(totals: Mapping[str, Any], view: OptionView) -> Conservation:
                         population_out=view.totals["population_out"], households_out=view.totals["households_out"])
 
 
-def cap_text(profiles: Sequence[Mapping[str, Any]]) -> str:
-    """'≤ 30,000 居民 residents（dongguan-2023）' from the chosen (first) profile; '' when unknown."""
-    if not profiles:
-        return ""
-    profile = profiles[0]
-    attr = profile.get("split_attr") or "population"
-    cap = profile.get("max_households") if attr == "households" else profile.get("max_population")
+def cap_text(rule: Mapping[str, Any], profiles: Sequence[Mapping[str, Any]]) -> str:
+    """'≤ 30,000 人 residents（dongguan-2023）': the cap the split was driven by (``editing.size_rule``, so a
+    --cap over the profile shows as given), naming the chosen profile only when the cap is its own; ''
+    when unknown."""
+    cap = rule.get("max")
     if cap is None:
         return ""
-    unit = "户 households" if attr == "households" else "人 residents"
-    return f"≤ {count(cap)} {unit}（{profile.get('name', '')}）"
+    households = rule.get("attr") == "households"
+    own = profiles[0].get("max_households" if households else "max_population") if profiles else None
+    source = profiles[0].get("name", "") if own is not None and float(own) == float(cap) else "指定 given"
+    unit = "户 households" if households else "人 residents"
+    return f"≤ {count(cap)} {unit}（{source}）"

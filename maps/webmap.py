@@ -24,7 +24,7 @@ from shapely.geometry import mapping
 
 from maps import colours
 from maps.basemaps import tile_sources
-from maps.editing import edit_data
+from maps.editing import edit_data, size_rule
 from maps.errors import OutputError
 from maps.facts import FACT_LABELS, facts_text
 from maps.gcj02 import LonLatTransform, shift_geometry
@@ -327,7 +327,7 @@ def _panel(views: Sequence[OptionView], context: Context, basemap: str | None) -
                      "Shown in GCJ-02 to match Gaode tiles; exported files are not shifted.")
     elif basemap:
         notes.append("底图需联网加载 The base map loads tiles from the internet.")
-    return render("map_panel.html", community_name=context.community_name, cap_text=cap_text(context.profiles),
+    return render("map_panel.html", community_name=context.community_name, cap_text=cap_text(size_rule(context), context.profiles),
                   population_in=count(context.totals.get("population_in")),
                   households_in=count(context.totals.get("households_in")), options=options, notes=notes,
                   density_classes=density_classes() if views else [])

@@ -188,3 +188,14 @@ def test_notes_carry_their_gist_in_chinese():
     assert note_text("3 sliver(s) under 200 m² merged into the neighbour sharing most boundary").startswith(
         "细碎图斑已并入相邻单元 — 3 sliver(s)")
     assert note_text("something new").startswith("说明（英文）— something new")
+
+
+def test_the_cap_stated_is_the_one_the_split_used_not_the_profiles():
+    # A --cap over the profile's 30,000 drove the split: map and report say 1,800, and not as the profile's.
+    ctx = fx.context()
+    ctx = maps.Context(**{**ctx.__dict__, "size_rule": {"attr": "population", "max": 1_800.0, "min": None}})
+    text = report(ctx=ctx)
+    assert "人口上限 Cap: ≤ 1,800 人 residents（指定 given）" in text
+    assert "Cap: ≤ 30,000" not in text   # the profile's own number stays in its policy table only
+    same = maps.Context(**{**ctx.__dict__, "size_rule": {"attr": "population", "max": 30_000.0, "min": None}})
+    assert "人口上限 Cap: ≤ 30,000 人 residents（dongguan-2023）" in report(ctx=same)
