@@ -327,7 +327,8 @@ def _panel(views: Sequence[OptionView], context: Context, basemap: str | None) -
                      "Shown in GCJ-02 to match Gaode tiles; exported files are not shifted.")
     elif basemap:
         notes.append("底图需联网加载 The base map loads tiles from the internet.")
-    return render("map_panel.html", community_name=context.community_name, cap_text=cap_text(size_rule(context), context.profiles),
+    return render("map_panel.html", community_name=context.community_name,
+                  cap_text=cap_text(size_rule(context), context.profiles),
                   population_in=count(context.totals.get("population_in")),
                   households_in=count(context.totals.get("households_in")), options=options, notes=notes,
                   density_classes=density_classes() if views else [])

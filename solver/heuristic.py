@@ -251,7 +251,7 @@ class _State:
         self.facilities = np.bincount(assignment[problem.atom_facility], minlength=k) if problem.atom_facility.any() \
             else np.zeros(k, dtype=np.int64)
         self.link_of = problem.link_of()
-        weights = problem.edge_count if objective == "cut-edges" else problem.edge_boundary
+        weights = problem.edge_weights(objective)
         self.edge_weight: list[dict[int, float]] = [dict() for _ in range(problem.n_atoms)]
         for u, v, w in zip(problem.edge_u.tolist(), problem.edge_v.tolist(), weights.tolist()):
             self.edge_weight[u][v] = w
@@ -531,7 +531,7 @@ def improve_edges_until(problem: Problem, candidate: Candidate, k: int, objectiv
     rng = random.Random(seed * 1_000_003 + 104_729 + k)
     low, high = problem.min_population, problem.max_population
     link_of = problem.link_of()
-    weights = problem.edge_count if objective == "cut-edges" else problem.edge_boundary
+    weights = problem.edge_weights(objective)
     incident: list[list[tuple[int, float]]] = [[] for _ in range(problem.n_atoms)]
     for u, v, w in zip(problem.edge_u.tolist(), problem.edge_v.tolist(), weights.tolist()):
         incident[u].append((v, w))

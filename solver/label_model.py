@@ -161,7 +161,7 @@ class LabelModel:
 def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering, require_facility: bool,
                 tie_reference: float | None, tie_share: float = 1e-7) -> LabelModel:
     m, n_e = problem.n_atoms, len(problem.edge_u)
-    weights = problem.edge_count if objective == "cut-edges" else problem.edge_boundary
+    weights = problem.edge_weights(objective)
     integral = objective == "cut-edges"
     scale = 1.0 if integral else float(max(weights.max(initial=0.0), 1e-9)) / 100.0
     tie_max_raw = 2.0 * problem.total_population

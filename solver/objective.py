@@ -50,7 +50,7 @@ def evaluate(problem: Problem, assignment: np.ndarray, objective: str, k: int) -
     if objective == "inertia":
         return inertia_with_centres(problem, assignment, centres), centres
     cut = assignment[problem.edge_u] != assignment[problem.edge_v]
-    weights = problem.edge_count if objective == "cut-edges" else problem.edge_boundary
+    weights = problem.edge_weights(objective)
     return float(weights[cut].sum()), centres
 
 

@@ -92,6 +92,11 @@ class Problem:
         (swaps, reassignment, the set-partitioning bound) run only then."""
         return not (self.links or self.apart or self.distinct_from or self.distinct_full or require_facility)
 
+    def edge_weights(self, objective: str) -> np.ndarray:
+        """What cutting each atom edge costs in an edge objective: the unit edges it stands for
+        (``cut-edges``) or its boundary length, cheaper along a barrier (``boundary``)."""
+        return self.edge_count if objective == "cut-edges" else self.edge_boundary
+
     def restricted_to(self, atoms: np.ndarray) -> "Problem":
         """The problem on these atoms alone (sorted, ascending), re-indexed 0..len − 1: the same band, the
         edges between them, links wholly inside; total population is theirs. For the plain problem only

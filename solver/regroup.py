@@ -75,7 +75,7 @@ def _redivide(problem: Problem, spec: Spec, assignment: np.ndarray, group: tuple
     """The plan with the group's union divided afresh, or None when that is not better inside the union."""
     atoms = np.flatnonzero(np.isin(assignment, group))
     part = problem.restricted_to(atoms)
-    weights = part.edge_count if spec.objective == "cut-edges" else part.edge_boundary
+    weights = part.edge_weights(spec.objective)
     current = np.searchsorted(np.asarray(group), assignment[atoms])
     inside = float(weights[current[part.edge_u] != current[part.edge_v]].sum())
     size = len(group)
