@@ -124,3 +124,48 @@ def test_integer_bound_rises_above_the_lp_bound_under_a_tight_cap():
     assert fractional.bound <= lp_bound * (1 + 1e-7)
     assert whole.bound > lp_bound * (1 + 1e-4), (whole.bound, lp_bound)
     assert whole.bound <= upper * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("cells", [4_096, 50])
+def test_whole_atom_values_of_the_cheapest_centres_match_every_centre_computed(cells, monkeypatch):
+    """The fractional values only choose which centres get the dynamic programme: the k cheapest values,
+    and so L(λ), are those of computing it for every centre (also in coarse weight units, where the
+    table's value may fall below the fractional one and the larger of the two is kept)."""
+    import functools
+
+    import solver.lagrangian as module
+
+    monkeypatch.setattr(module, "_integer_knapsack", functools.partial(module._integer_knapsack, cells=cells))
+    graph = planar_graph(60, seed=11, low=20, high=195)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    k = 4
+    spec = Spec(max_population=math.ceil(total / k / 0.96), districts=k)
+    problem = build_problem(graph, spec)
+    cost = module.cost_matrix(problem)
+    p, own, cap = problem.atom_population, problem.unit_atom, problem.max_population
+    feasible = p[own] <= cap
+    plan = solve(graph, spec)
+    ascent = lagrangian(problem, k, upper_bound=plan.objective - float(problem.atom_inertia.sum()),
+                        deadline=time.monotonic() + 30, fixing=False, max_iterations=200)
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        lam = ascent.multipliers * rng.uniform(0.8, 1.5, size=problem.n_atoms)
+        values, exact, _ = module._centre_values(module.cost_columns(problem, cost), lam, p, cap, own, feasible, k,
+                                                 integer=True)
+        every = np.full(problem.n_units, np.inf)
+        for c in np.flatnonzero(feasible).tolist():
+            r = cost[:, c] - lam
+            whole, _, _ = module._integer_knapsack(r, p, cap - p[own[c]], int(own[c]), cells=cells)
+            fractional, _, _ = module._knapsack(r, p, cap - p[own[c]], int(own[c]))
+            every[c] = r[own[c]] + max(whole, fractional)
+        assert 0 < exact.sum() < problem.n_units   # some centres were left to their lower bound
+        assert (np.sort(values)[:k] > np.sort(values_fractional(module, problem, cost, lam, k))[:k] + 1e-6).any() \
+            or cells < 4_096   # the cap binds: whole atoms change the values
+        assert np.all(values <= every + 1e-6 * np.abs(every))
+        assert np.sort(values)[:k] == pytest.approx(np.sort(every)[:k], rel=1e-9)
+
+
+def values_fractional(module, problem, cost, lam, k):
+    p, own, cap = problem.atom_population, problem.unit_atom, problem.max_population
+    values, _, _ = module._centre_values(module.cost_columns(problem, cost), lam, p, cap, own, p[own] <= cap, k)
+    return values
