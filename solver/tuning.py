@@ -143,6 +143,8 @@ class Tuning:
     exhaustive_share: float = 0.3
     kmeans_share: float = 0.5
     lagrangian_share: float = 0.3
+    #: Kept from the exact model (after fixing) for the Lagrangian ascent when the model ends unproven.
+    bound_reserve_share: float = 0.2
     polish_share: float = 1 / 3
     probe_share: float = 0.7
     dive_share: float = 0.3

@@ -87,3 +87,26 @@ def test_bound_in_whole_atoms_stays_below_the_proven_optimum():
     assert full.status == "optimal"
     assert refused.bound <= full.objective * (1 + 1e-9)
     assert refused.objective >= full.objective * (1 - 1e-9)
+
+
+def test_an_exact_model_ended_unproven_leaves_a_share_of_the_time_to_the_ascent():
+    """HiGHS stopped after one node (an exact model that ends unproven): the time kept from it goes to
+    the Lagrangian ascent, whose bound is stated when it is the better one. A proof skips the ascent."""
+    stop_early = Tuning(small_hess_columns=0, kmeans_above_gap=-1.0, far_exact_columns=10**9,
+                        probe_above_columns=10**9, probe_max_gap=1.0, bound_reserve_share=0.5,
+                        exact_highs_options={"mip_max_nodes": 1, "mip_heuristic_effort": 0.0})
+    graph, spec, _ = household_band_instance(150, 6, seed=3, time_limit_s=8)
+    plan = solve(graph, spec, tuning=stop_early)
+    assert verify(graph, spec, plan.assignment) == []
+    *_, mip, ascent = plan.attempts
+    assert (mip["stage"], mip["status"]) == ("mip", "feasible"), plan.attempts
+    assert (ascent["stage"], ascent["status"]) == ("lagrangian", "bound"), plan.attempts
+    first = next(a for a in plan.attempts if a["stage"] == "lagrangian")
+    assert ascent["bound"] >= first["bound"]   # continued from the first ascent's multipliers
+    assert plan.bound == pytest.approx(max(a["bound"] for a in plan.attempts if a.get("bound") is not None))
+    assert plan.status == "feasible" and plan.bound < plan.objective
+
+    graph, spec, _ = household_band_instance(60, 3, seed=7, time_limit_s=8)
+    proven = solve(graph, spec, tuning=stop_early)
+    assert proven.status == "optimal"
+    assert (proven.attempts[-1]["stage"], proven.attempts[-1]["status"]) == ("mip", "optimal")
