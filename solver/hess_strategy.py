@@ -112,7 +112,7 @@ def run_hess(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float,
     hess_rounds(problem, spec, outcome, deadline=exact_end, columns=np.nonzero(keep),
                 exact_below=upper + constant, options=tuning.exact_highs_options if close else None,
                 separators=close, pool=pool)
-    if outcome.bound is None or outcome.bound < outcome.candidate.objective * (1 - tuning.optimal_gap):
+    if not outcome.proven(tuning.optimal_gap):
         _ascend(problem, outcome, lag, cost=cost, deadline=deadline, tuning=tuning)
 
 

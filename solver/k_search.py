@@ -181,10 +181,9 @@ def _improve(problem: Problem, spec: Spec, chosen: Outcome, *, deadline: float, 
              search: Search) -> Outcome:
     """The rest of the time optimises the chosen k from its plan (not in first-plan mode, nor when the
     plan is already proven optimal)."""
-    candidate, bound = chosen.candidate, chosen.bound
-    proven = bound is not None and candidate.objective - bound <= tuning.optimal_gap * abs(candidate.objective)
-    if spec.first_plan or proven or deadline - time.monotonic() <= 0.05:
+    if spec.first_plan or chosen.proven(tuning.optimal_gap) or deadline - time.monotonic() <= 0.05:
         return chosen
+    candidate, bound = chosen.candidate, chosen.bound
     # The heuristic's best of its restarts is a far better warm start than a first plan, but it must
     # leave the model time to state a bound (on a busy machine its restarts took the whole budget).
     warm = Outcome(k=chosen.k)

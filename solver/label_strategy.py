@@ -58,7 +58,7 @@ def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: 
         ordering = timed_ordering(problem, spec, outcome, deadline=deadline, tuning=tuning)
         bound_by_partition(problem, spec, outcome, ordering,
                            deadline=now + tuning.partition_share * (deadline - now), seed=spec.seed)
-        if outcome.bound is not None and outcome.bound >= outcome.candidate.objective * (1 - tuning.optimal_gap):
+        if outcome.proven(tuning.optimal_gap):
             return
     run_label(problem, spec, outcome, deadline=deadline, tuning=tuning, ordering=ordering)
 

@@ -34,6 +34,11 @@ class Outcome:
         if bound is not None and (self.bound is None or bound > self.bound):
             self.bound = bound
 
+    def proven(self, optimal_gap: float) -> bool:
+        """Whether the bound meets the incumbent within the relative ``optimal_gap`` (``Tuning``'s)."""
+        return (self.candidate is not None and self.bound is not None
+                and self.candidate.objective - self.bound <= optimal_gap * abs(self.candidate.objective))
+
     def record(self, attempt: Attempt) -> Attempt:
         self.attempts.append(attempt)
         return attempt

@@ -159,13 +159,13 @@ def test_whole_atom_values_of_the_cheapest_centres_match_every_centre_computed(c
             fractional, _, _ = module._knapsack(r, p, cap - p[own[c]], int(own[c]))
             every[c] = r[own[c]] + max(whole, fractional)
         assert 0 < exact.sum() < problem.n_units   # some centres were left to their lower bound
-        assert (np.sort(values)[:k] > np.sort(values_fractional(module, problem, cost, lam, k))[:k] + 1e-6).any() \
+        assert (np.sort(values)[:k] > np.sort(_fractional_values(module, problem, cost, lam, k))[:k] + 1e-6).any() \
             or cells < 4_096   # the cap binds: whole atoms change the values
         assert np.all(values <= every + 1e-6 * np.abs(every))
         assert np.sort(values)[:k] == pytest.approx(np.sort(every)[:k], rel=1e-9)
 
 
-def values_fractional(module, problem, cost, lam, k):
+def _fractional_values(module, problem, cost, lam, k):
     p, own, cap = problem.atom_population, problem.unit_atom, problem.max_population
     values, _, _ = module._centre_values(module.cost_columns(problem, cost), lam, p, cap, own, p[own] <= cap, k)
     return values
