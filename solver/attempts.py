@@ -20,6 +20,7 @@ class Stage(StrEnum):
     EXHAUSTIVE = "exhaustive"        # search over whole districts
     RECOMBINATION = "recombination"
     REGROUP = "regroup"              # neighbouring districts divided again (``solver.regroup``)
+    FRONTIER = "frontier"            # the atoms on a cut edge re-solved exactly (``solver.frontier``)
     ORDERING = "ordering"            # the labelling model's vertex ordering
     PARTITION = "partition"          # column generation over districts (``solver.partition_bound``)
     LAGRANGIAN = "lagrangian"

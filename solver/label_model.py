@@ -67,6 +67,10 @@ class LabelModel:
     def x(self, a: int, j: int) -> int:
         return a * self.k + j
 
+    def x_columns(self, atoms: np.ndarray) -> np.ndarray:
+        """The x columns of ``atoms`` for every district."""
+        return (np.asarray(atoms, dtype=np.int64)[:, None] * self.k + np.arange(self.k)[None, :]).ravel()
+
     def r(self, a: int, j: int) -> int:
         return self.n_atoms * self.k + a * self.k + j
 
@@ -156,6 +160,11 @@ class LabelModel:
         if np.any(values < lower - 1e-9) or np.any(values > upper + 1e-9):
             return None
         return values
+
+
+def label_rows(problem: Problem, k: int) -> int:
+    """About how many rows the labelling model for k districts has (what its build time and size follow)."""
+    return 2 * len(problem.edge_u) * k + 3 * problem.n_atoms * k
 
 
 def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering, require_facility: bool,

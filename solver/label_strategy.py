@@ -1,7 +1,8 @@
 """The ``cut-edges`` and ``boundary`` objectives, and first-plan mode: recombination and the labelling model.
 
 A few thousand recombination steps (``heuristic.improve_edges_until``) improve the warm start, groups of
-neighbouring districts are divided again (``solver.regroup``), then the labelling model
+neighbouring districts are divided again (``solver.regroup``) and the atoms on the districts' borders
+re-solved exactly (``solver.frontier``), then the labelling model
 (``solver.label_model``: districts labelled by their root in a vertex ordering, ``solver.ordering``, with
 contiguity as a single-commodity flow) is solved in one run; when it is too large to build,
 recombination continues until the deadline, with no bound.
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 
 import numpy as np
 
-from solver import regroup
+from solver import frontier, regroup
 from solver.attempts import Attempt, Stage, Verdict
 from solver.heuristic import improve_edges_until
-from solver.label_model import build_label
+from solver.label_model import build_label, label_rows
 from solver.lazy_cuts import ModelHooks, run_rounds
 from solver.linear import make_runner
 from solver.ordering import Ordering, build_ordering
@@ -30,37 +32,46 @@ from solver.tuning import Tuning
 def label_too_large(problem: Problem, outcome: Outcome, tuning: Tuning) -> bool:
     """Whether the labelling model for ``outcome.k`` is beyond ``tuning.max_label_rows`` (recorded)."""
     k = outcome.k
-    if 2 * len(problem.edge_u) * k + 3 * problem.n_atoms * k <= tuning.max_label_rows:
+    if label_rows(problem, k) <= tuning.max_label_rows:
         return False
     outcome.record(Attempt(districts=k, stage=Stage.MIP, status=Verdict.SKIPPED, detail="labelling model too large"))
     return True
 
 
 def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning) -> None:
-    """Warm start by recombination, then the labelling model; recombination alone when it is too large."""
+    """Warm start by recombination, regrouping and the frontier search, then the labelling model;
+    recombination alone when the model is too large."""
     if label_too_large(problem, outcome, tuning):
         if outcome.candidate is not None:
             recombine(problem, spec, outcome, deadline=deadline)
         return
+    ordering, options = None, None
     if outcome.candidate is not None:
-        # A few thousand recombination steps (about a second) often reach the optimum, which the exact
-        # model then only has to prove; the step cap keeps the result independent of speed.
-        now = time.monotonic()
-        recombine(problem, spec, outcome, deadline=min(deadline, now + tuning.warm_share * (deadline - now)),
-                  max_steps=tuning.warm_recombination_steps)
-        if regroup.applies(problem, spec, outcome.k):
-            now = time.monotonic()
-            regroup.improve_by_groups(problem, spec, outcome, deadline=now + tuning.regroup_share * (deadline - now),
-                                      tuning=tuning)
-    ordering = None
-    if outcome.candidate is not None and partition_applies(problem, spec, tuning):
-        now = time.monotonic()
+        _warm_start(problem, spec, outcome, deadline=deadline, tuning=tuning)
         ordering = timed_ordering(problem, spec, outcome, deadline=deadline, tuning=tuning)
-        bound_by_partition(problem, spec, outcome, ordering,
-                           deadline=now + tuning.partition_share * (deadline - now), seed=spec.seed)
-        if outcome.proven(tuning.optimal_gap):
-            return
-    run_label(problem, spec, outcome, deadline=deadline, tuning=tuning, ordering=ordering)
+        now = time.monotonic()
+        if frontier.improve_at_frontier(problem, spec, outcome, ordering,
+                                        deadline=now + tuning.frontier_share * (deadline - now), tuning=tuning):
+            options = tuning.proof_highs_options
+        if partition_applies(problem, spec, tuning):
+            now = time.monotonic()
+            bound_by_partition(problem, spec, outcome, ordering,
+                               deadline=now + tuning.partition_share * (deadline - now), seed=spec.seed)
+            if outcome.proven(tuning.optimal_gap):
+                return
+    run_label(problem, spec, outcome, deadline=deadline, tuning=tuning, ordering=ordering, options=options)
+
+
+def _warm_start(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning) -> None:
+    """A few thousand recombination steps (about a second) often reach the optimum, which the exact model
+    then only has to prove; the step cap keeps the result independent of speed. Then regrouping."""
+    now = time.monotonic()
+    recombine(problem, spec, outcome, deadline=min(deadline, now + tuning.warm_share * (deadline - now)),
+              max_steps=tuning.warm_recombination_steps)
+    if regroup.applies(problem, spec, outcome.k):
+        now = time.monotonic()
+        regroup.improve_by_groups(problem, spec, outcome, deadline=now + tuning.regroup_share * (deadline - now),
+                                  tuning=tuning)
 
 
 def partition_applies(problem: Problem, spec: Spec, tuning: Tuning) -> bool:
@@ -121,10 +132,12 @@ def recombine(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float
 
 
 def run_label(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning,
-              objective_free: bool = False, ordering: Ordering | None = None) -> None:
+              objective_free: bool = False, ordering: Ordering | None = None,
+              options: Mapping[str, object] | None = None) -> None:
     """The labelling model with roots and flow: contiguity is in the model, so one run decides it.
     ``objective_free``: every cost is zero, so the first plan found ends the run (and no bound is claimed).
-    ``ordering``: one already built for this k (else it is built here)."""
+    ``ordering``: one already built for this k (else it is built here). ``options``: HiGHS options for
+    the run (e.g. ``Tuning.proof_highs_options``)."""
     k = outcome.k
     if ordering is None:
         ordering = timed_ordering(problem, spec, outcome, deadline=deadline, tuning=tuning)
@@ -134,6 +147,8 @@ def run_label(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float
     if objective_free:
         label.model.cost[:] = 0.0
     runner = make_runner(spec.backend, label.model, seed=spec.seed)
+    if options:
+        runner.set_options(options)
     hooks = ModelHooks(start_of=lambda c: label.start_from(c.assignment, problem), decode=label.assignment_from,
                        cuts_of=lambda a: [],
                        bound_of=(lambda b: None) if objective_free else label.primary_bound)

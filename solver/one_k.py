@@ -21,6 +21,7 @@ from solver.errors import SolverError
 from solver.exhaustive import exhaustive_search
 from solver.hess_strategy import run_hess
 from solver.heuristic import Candidate, heuristic_plan
+from solver.label_model import label_rows
 from solver.label_strategy import label_too_large, optimise_edges, run_label
 from solver.outcome import Outcome, candidate_of
 from solver.problem import Problem
@@ -80,8 +81,7 @@ def solve_k(problem: Problem, spec: Spec, k: int, *, deadline: float, last: bool
     if spec.first_plan:
         # Only existence matters: the labelling model with a zero objective stops at its first plan, and its
         # flow formulation makes "infeasible" a proof for the contiguous problem.
-        rows = 2 * len(problem.edge_u) * k + 3 * problem.n_atoms * k
-        if budget_end - time.monotonic() < 2 * rows / tuning.label_rows_per_s:
+        if budget_end - time.monotonic() < 2 * label_rows(problem, k) / tuning.label_rows_per_s:
             # Building the model alone would overrun the deadline (it cannot be interrupted).
             outcome.record(Attempt(districts=k, stage=Stage.MIP, status=Verdict.SKIPPED,
                                    detail="no time left to build the labelling model"))

@@ -17,6 +17,7 @@ from solver.exhaustive import MAX_ATOMS as _EXHAUSTIVE_MAX_ATOMS
 _EXACT_HIGHS_OPTIONS = MappingProxyType({
     "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
     "mip_heuristic_run_root_reduced_cost": False, "mip_allow_restart": False, "mip_pscost_minreliable": 0})
+_PROOF_HIGHS_OPTIONS = MappingProxyType({**_EXACT_HIGHS_OPTIONS, "mip_heuristic_effort": 0.0})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +120,13 @@ class Tuning:
     regroup_districts: int = 3
     regroup_restarts: int = 8
     regroup_steps: int = 1_000
+    #: The frontier search (``solver.frontier``) solves the labelling model with only the atoms on a cut
+    #: edge free, again from each better plan, at most this many times, within ``frontier_share`` of the
+    #: time left after regrouping.
+    frontier_rounds: int = 8
+    #: It does not start when more than this share of the atoms is on the frontier: the restriction is then
+    #: nearly the full model (Alabama's counties, k = 7: 50 of 67 free, unsettled after its 15 s).
+    frontier_max_free_share: float = 0.6
     #: The vertex ordering's light-set MIP (root node, or first solution on large models) may use at most
     #: this many seconds.
     ordering_max_s: float = 5.0
@@ -150,6 +158,7 @@ class Tuning:
     dive_share: float = 0.3
     warm_share: float = 0.1
     regroup_share: float = 0.2
+    frontier_share: float = 0.15
     #: Column generation's share of the time left after the warm start (0: not run); the labelling model
     #: gets the rest. Off by default: its bound is valid but its pricing MIP (5–15 s a call on the county
     #: benchmarks) reached only 23.8 on Arkansas in 145 s, where the labelling model proves 33 in ~137 s.
@@ -158,6 +167,10 @@ class Tuning:
 
     #: HiGHS options for the exact Hess model once the incumbent is close (ignored by CBC).
     exact_highs_options: Mapping[str, object] = field(default_factory=lambda: _EXACT_HIGHS_OPTIONS, hash=False)
+    #: HiGHS options for the labelling model once the frontier search has settled the incumbent: the same,
+    #: and no primal heuristics, since what is left is the proof (Arkansas's counties proven in 105 s at
+    #: 120 s; with HiGHS's defaults not within 120 s).
+    proof_highs_options: Mapping[str, object] = field(default_factory=lambda: _PROOF_HIGHS_OPTIONS, hash=False)
 
 
 DEFAULT_TUNING = Tuning()

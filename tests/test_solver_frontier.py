@@ -1,0 +1,124 @@
+"""The frontier search: the labelling model with every atom off a district border fixed."""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from solver import Spec, label_strategy, solve, verify
+from solver.frontier import frontier_atoms, improve_at_frontier
+from solver.ordering import build_ordering
+from solver.outcome import Outcome, candidate_of
+from solver.problem import build_problem
+from solver.tuning import DEFAULT_TUNING
+from solver_fixtures import grid_graph, planar_graph
+
+ONE_ROUND = dataclasses.replace(DEFAULT_TUNING, frontier_rounds=1, frontier_max_free_share=1.0)
+
+
+def _grid_case(assignment: np.ndarray):
+    # 6 × 6 cells of equal population, four districts of nine.
+    graph = grid_graph(6, 6, population=100)
+    spec = Spec(max_population=900, min_population=900, districts=4, objective="cut-edges", time_limit_s=30)
+    problem = build_problem(graph, spec)
+    outcome = Outcome(k=4)
+    outcome.offer(candidate_of(problem, assignment, spec, 4))
+    ordering = build_ordering(problem, 4, seed=0, time_limit_s=5)
+    return graph, spec, problem, outcome, ordering
+
+
+def test_the_frontier_is_the_atoms_on_a_cut_edge():
+    graph = grid_graph(1, 5, population=100)
+    problem = build_problem(graph, Spec(max_population=300, min_population=100, districts=3))
+    assert frontier_atoms(problem, np.array([0, 0, 1, 1, 2])).tolist() == [1, 2, 3, 4]
+    assert frontier_atoms(problem, np.zeros(5, dtype=np.int64)).tolist() == []
+
+
+def test_a_poor_plan_is_improved_and_only_its_frontier_moves():
+    # 8 × 8 cells, four districts of 16. Stripes two rows high cut 24 edges; 4 × 4 squares, the optimum,
+    # cut 16 but split rows 0 and 7, which are off the stripes' frontier and stay whole.
+    graph = grid_graph(8, 8, population=100)
+    spec = Spec(max_population=1600, min_population=1600, districts=4, objective="cut-edges", time_limit_s=30)
+    problem = build_problem(graph, spec)
+    stripes = np.arange(64) // 16
+    outcome = Outcome(k=4)
+    outcome.offer(candidate_of(problem, stripes, spec, 4))
+    ordering = build_ordering(problem, 4, seed=0, time_limit_s=5)
+    frontier = frontier_atoms(problem, stripes)
+    inner = np.setdiff1d(np.arange(64), frontier)
+    assert inner.tolist() == list(range(8)) + list(range(56, 64))
+    assert outcome.candidate.objective == 24
+
+    settled = improve_at_frontier(problem, spec, outcome, ordering, deadline=time.monotonic() + 30, tuning=ONE_ROUND)
+
+    after = outcome.candidate.assignment
+    assert 16 < outcome.candidate.objective < 24 and not settled   # one round, and it improved
+    # The districts are relabelled by the model's roots: the inner atoms keep theirs up to that relabelling.
+    assert len(set(after[:8].tolist())) == 1 and len(set(after[56:].tolist())) == 1
+    plan = {problem.unit_ids[u]: int(after[problem.unit_atom[u]]) + 1 for u in range(problem.n_units)}
+    assert verify(graph, spec, plan) == []
+    assert sum(1 for u, v in graph.edges if plan[u] != plan[v]) == outcome.candidate.objective
+    attempt = outcome.attempts[-1]
+    assert attempt["stage"] == "frontier" and attempt["rounds"] == 1 and attempt["free_atoms"] == len(frontier)
+
+
+def test_an_optimal_plan_is_settled_and_kept():
+    rows, cols = np.divmod(np.arange(36), 6)
+    squares = (rows // 3) * 2 + cols // 3   # 12 cut edges: the optimum
+    _, spec, problem, outcome, ordering = _grid_case(squares)
+
+    settled = improve_at_frontier(problem, spec, outcome, ordering, deadline=time.monotonic() + 30,
+                                  tuning=DEFAULT_TUNING)
+
+    assert settled
+    assert outcome.candidate.objective == 12
+    assert outcome.attempts[-1]["settled"] is True
+
+
+def test_no_time_settles_nothing():
+    blocks = np.arange(36) // 9
+    _, spec, problem, outcome, ordering = _grid_case(blocks)
+    settled = improve_at_frontier(problem, spec, outcome, ordering, deadline=time.monotonic(), tuning=DEFAULT_TUNING)
+    assert not settled and outcome.candidate.objective == 20
+    assert outcome.attempts[-1]["rounds"] == 0
+
+
+def test_solve_proves_a_settled_plan_without_highs_heuristics(monkeypatch):
+    options_given = []
+    original = label_strategy.make_runner
+
+    def recording(backend, model, *, seed):
+        runner = original(backend, model, seed=seed)
+        setter = runner.set_options
+
+        def set_options(options):
+            options_given.append(dict(options))
+            setter(options)
+        runner.set_options = set_options
+        return runner
+
+    monkeypatch.setattr(label_strategy, "make_runner", recording)
+    graph = planar_graph(30, seed=5)
+    total = sum(d["population"] for _, d in graph.nodes(data=True))
+    spec = Spec(max_population=total / 4 * 1.3, min_population=total / 4 * 0.7, districts=4,
+                objective="cut-edges", time_limit_s=20)
+
+    plan = solve(graph, spec)
+
+    assert plan.status == "optimal"
+    stages = [a["stage"] for a in plan.attempts]
+    assert stages.index("regroup") < stages.index("frontier") < stages.index("mip")
+    frontier = next(a for a in plan.attempts if a["stage"] == "frontier")
+    assert frontier["settled"] is True
+    assert options_given == [dict(DEFAULT_TUNING.proof_highs_options)]
+    assert options_given[0]["mip_heuristic_effort"] == 0.0
+
+
+def test_a_frontier_that_is_most_of_the_map_is_not_searched():
+    blocks = np.arange(36) // 9
+    _, spec, problem, outcome, ordering = _grid_case(blocks)
+    narrow = dataclasses.replace(DEFAULT_TUNING, frontier_max_free_share=0.5)   # 30 of 36 atoms are free
+    settled = improve_at_frontier(problem, spec, outcome, ordering, deadline=time.monotonic() + 30, tuning=narrow)
+    assert not settled and outcome.candidate.objective == 20
+    assert outcome.attempts[-1]["rounds"] == 0 and outcome.attempts[-1]["free_atoms"] == 30
