@@ -5,7 +5,9 @@ neighbouring districts are divided again (``solver.regroup``) and the atoms on t
 re-solved exactly (``solver.frontier``), then the labelling model
 (``solver.label_model``: districts labelled by their root in a vertex ordering, ``solver.ordering``, with
 contiguity as a single-commodity flow) is solved in one run; when it is too large to build,
-recombination continues until the deadline, with no bound.
+recombination continues until the deadline, with no bound. When the frontier search settles the incumbent
+(nothing better within its reach) the model's run is a proof, and HiGHS runs it with
+``Tuning.proof_highs_options`` (no primal heuristics).
 """
 from __future__ import annotations
 
