@@ -169,7 +169,8 @@ class Tuning:
     exact_highs_options: Mapping[str, object] = field(default_factory=lambda: _EXACT_HIGHS_OPTIONS, hash=False)
     #: HiGHS options for the labelling model once the frontier search has settled the incumbent: the same,
     #: and no primal heuristics, since what is left is the proof (Arkansas's counties proven in 105 s at
-    #: 120 s; with HiGHS's defaults not within 120 s).
+    #: 120 s, not within 120 s with HiGHS's defaults; New Mexico's tracts in 537 s, not within 600 s). Not
+    #: better everywhere: Kansas's counties, proven in 194 s with the defaults, are not within 240 s.
     proof_highs_options: Mapping[str, object] = field(default_factory=lambda: _PROOF_HIGHS_OPTIONS, hash=False)
 
 
