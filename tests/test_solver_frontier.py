@@ -17,10 +17,11 @@ from solver_fixtures import grid_graph, planar_graph
 ONE_ROUND = dataclasses.replace(DEFAULT_TUNING, frontier_rounds=1, frontier_max_free_share=1.0)
 
 
-def _grid_case(assignment: np.ndarray):
-    # 6 × 6 cells of equal population, four districts of nine.
-    graph = grid_graph(6, 6, population=100)
-    spec = Spec(max_population=900, min_population=900, districts=4, objective="cut-edges", time_limit_s=30)
+def _grid_case(assignment: np.ndarray, side: int = 6):
+    # side × side cells of equal population, four districts of equal size.
+    graph = grid_graph(side, side, population=100)
+    size = side * side // 4 * 100
+    spec = Spec(max_population=size, min_population=size, districts=4, objective="cut-edges", time_limit_s=30)
     problem = build_problem(graph, spec)
     outcome = Outcome(k=4)
     outcome.offer(candidate_of(problem, assignment, spec, 4))
@@ -38,13 +39,8 @@ def test_the_frontier_is_the_atoms_on_a_cut_edge():
 def test_a_poor_plan_is_improved_and_only_its_frontier_moves():
     # 8 × 8 cells, four districts of 16. Stripes two rows high cut 24 edges; 4 × 4 squares, the optimum,
     # cut 16 but split rows 0 and 7, which are off the stripes' frontier and stay whole.
-    graph = grid_graph(8, 8, population=100)
-    spec = Spec(max_population=1600, min_population=1600, districts=4, objective="cut-edges", time_limit_s=30)
-    problem = build_problem(graph, spec)
     stripes = np.arange(64) // 16
-    outcome = Outcome(k=4)
-    outcome.offer(candidate_of(problem, stripes, spec, 4))
-    ordering = build_ordering(problem, 4, seed=0, time_limit_s=5)
+    graph, spec, problem, outcome, ordering = _grid_case(stripes, side=8)
     frontier = frontier_atoms(problem, stripes)
     inner = np.setdiff1d(np.arange(64), frontier)
     assert inner.tolist() == list(range(8)) + list(range(56, 64))
