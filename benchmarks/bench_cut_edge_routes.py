@@ -66,8 +66,8 @@ def measure(state: str, route: str, limit: float, level: str) -> str:
         bound = None if found.bound is None else int(np.ceil(found.bound - 1e-6))
         detail = f"master LP {found.master}, {found.iterations} iterations, {found.columns} columns"
     else:
-        def runner(backend, model, seed):
-            made = make_runner(backend, model, seed=seed)
+        def runner(backend, model, *, seed, threads=1):
+            made = make_runner(backend, model, seed=seed, threads=threads)
             if route == "label-noheur":
                 made.set_options({**DEFAULT_TUNING.exact_highs_options, "mip_heuristic_effort": 0.0})
             return made

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                              f"({ref['L']}, {ref['U']}); the instance file does not match the reference")
         spec = solver.Spec(max_population=high, min_population=low, districts=ref["k"], objective="cut-edges",
                            population_attr="TOTPOP", group_attr=None, time_limit_s=time_limit,
-                           backend=args.backend, seed=args.seed)
+                           backend=args.backend, seed=args.seed, threads=args.threads)
         record, _ = results.run_ours(graph, spec, recount=lambda a, g=graph: instances.cut_edges(g, a))
         if record.get("objective_recount") is not None and record["objective_recount"] != round(record["objective"]):
             record["violations"].append(f"solver says {record['objective']} cut edges, recount gives "

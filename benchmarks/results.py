@@ -37,6 +37,7 @@ def parser(description: str, *, default_time_limit: str) -> argparse.ArgumentPar
                      help="comma-separated instance names to run (default: all)")
     out.add_argument("--backend", choices=("highs", "cbc"), default="highs")
     out.add_argument("--seed", type=int, default=0)
+    out.add_argument("--threads", type=int, default=1, help="threads for the exact models (solver.Spec.threads)")
     out.add_argument("--verbose", action="store_true", help="show the solver's log")
     out.add_argument("--out", default=None, metavar="PATH", help="where to write the JSON (default: results/)")
     return out

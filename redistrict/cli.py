@@ -214,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--backend", choices=BACKENDS, default="highs", help="MIP solver")
     solve.add_argument("--time-limit", type=_positive, default=60.0, help="wall-clock seconds")
     solve.add_argument("--seed", type=_whole(0), default=0, help="seed for the heuristics")
+    solve.add_argument("--threads", type=_whole(1), default=1,
+                       help="threads for the exact models (HiGHS's parallel tree search above 1; default: 1)")
     solve.add_argument("--first-plan", action="store_true",
                        help="stop at the first plan that meets every rule (is there a plan at all?), "
                             "or at a proof that none exists; the plan is not optimised")
@@ -293,6 +295,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--time-limit", dest="time_limit_s", type=_positive,
                      help=f"wall-clock seconds per option (default: {_DEFAULTS.time_limit_s:g})")
     run.add_argument("--seed", type=_whole(0), help=f"seed for the heuristics (default: {_DEFAULTS.seed})")
+    run.add_argument("--threads", type=_whole(1),
+                     help=f"threads for the exact models (HiGHS's parallel tree search above 1; a batch runs "
+                          f"--jobs of them side by side) (default: {_DEFAULTS.threads})")
     run.add_argument("--grid-size", dest="grid_size_m", type=_positive,
                      help=f"block size in metres where no roads cut the land "
                           f"(default: {_DEFAULTS.grid_size_m:g})")
@@ -310,7 +315,7 @@ def config_from_args(args: argparse.Namespace, base: SplitConfig | None = None) 
     overrides: dict[str, Any] = {layer: getattr(args, layer, None) for layer in LAYERS}
     overrides = {k: (str(Path(v).resolve()) if v else None) for k, v in overrides.items()}
     for name in ("community", "profile", "cap", "floor", "districts", "objective", "options", "backend",
-                 "time_limit_s", "seed", "grid_size_m", "require_facility", "split_large_estates", "basemap",
+                 "time_limit_s", "seed", "threads", "grid_size_m", "require_facility", "split_large_estates", "basemap",
                  "shapefile", "out", "encoding", "repair", "date", "locks", "option_difference"):
         overrides[name] = getattr(args, name, None)
     if overrides.get("locks"):
@@ -463,7 +468,7 @@ def _run_solve(args: argparse.Namespace) -> int:
     plan = solve_graph_file(args.graph, population_attr=args.population_attr, districts=args.districts,
                             min_population=args.min_population, max_population=args.max_population,
                             objective=args.objective, backend=args.backend, time_limit_s=args.time_limit,
-                            seed=args.seed, out=args.out, first_plan=args.first_plan)
+                            seed=args.seed, threads=args.threads, out=args.out, first_plan=args.first_plan)
     print(f"{plan!r} in {plan.runtime_s:.2f} s → {args.out}")
     return {"infeasible": EXIT_INFEASIBLE, "no-solution": EXIT_NO_SOLUTION}.get(plan.status, EXIT_OK)
 

@@ -39,6 +39,8 @@ class SplitConfig:
     backend: str = "highs"
     time_limit_s: float = 60.0
     seed: int = 0
+    # threads for the exact models (HiGHS's parallel tree search above 1); a batch runs one process a job
+    threads: int = 1
     grid_size_m: float = 250.0
     require_facility: bool = False
     # an estate above the cap: False makes it a community of its own (an exception), True divides it
@@ -81,7 +83,8 @@ class SplitConfig:
             "crs": dict(self.source_crs),
             "datum": dict(self.datum),
             "run": run,
-            "solver": {"backend": self.backend, "time_limit_s": self.time_limit_s, "seed": self.seed},
+            "solver": {"backend": self.backend, "time_limit_s": self.time_limit_s, "seed": self.seed,
+                       "threads": self.threads},
             "output": {"out": self.out, "shapefile": self.shapefile}
             | ({"basemap": self.basemap} if self.basemap else {}),
         }
@@ -113,7 +116,7 @@ def load_scenario(path: str | Path) -> SplitConfig:
 _SECTIONS = {"inputs", "fields", "crs", "datum", "encoding", "run", "solver", "output"}
 _RUN_KEYS = {"community", "profile", "cap", "floor", "districts", "objective", "options", "grid_size_m",
              "require_facility", "repair", "split_large_estates", "date", "locks", "option_difference"}
-_SOLVER_KEYS = {"backend", "time_limit_s", "seed"}
+_SOLVER_KEYS = {"backend", "time_limit_s", "seed", "threads"}
 _OUTPUT_KEYS = {"out", "basemap", "shapefile"}
 BASEMAPS = ("osm", "tianditu", "gaode")
 DATUMS = ("wgs84", "gcj02", "bd09")
@@ -165,7 +168,7 @@ _WHERE = {
     "options": ("--options", "[run] options"), "grid_size_m": ("--grid-size", "[run] grid_size_m"),
     "require_facility": ("--require-facility", "[run] require_facility"),
     "backend": ("--backend", "[solver] backend"), "time_limit_s": ("--time-limit", "[solver] time_limit_s"),
-    "seed": ("--seed", "[solver] seed"), "out": ("--out", "[output] out"),
+    "seed": ("--seed", "[solver] seed"), "threads": ("--threads", "[solver] threads"), "out": ("--out", "[output] out"),
     "basemap": ("--basemap", "[output] basemap"), "shapefile": ("--shapefile", "[output] shapefile"),
     "encoding": ("--encoding", "encoding"), "repair": ("--repair", "[run] repair"),
     "split_large_estates": ("--split-large-estates", "[run] split_large_estates"),
@@ -219,6 +222,8 @@ def validate_config(config: SplitConfig, *, origin: str | None = None) -> SplitC
         bad("options", "a whole number ≥ 1", config.options)
     if not _is_whole(config.seed) or config.seed < 0:
         bad("seed", "a whole number ≥ 0", config.seed)
+    if not _is_whole(config.threads) or config.threads < 1:
+        bad("threads", "a whole number ≥ 1", config.threads)
     if _is_positive(config.cap) and _is_positive(config.floor) and config.floor >= config.cap:
         problems.append(f"{name('floor')} ({config.floor}) must be below {name('cap')} ({config.cap})")
     for attr in ("repair", "split_large_estates"):

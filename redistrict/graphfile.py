@@ -68,19 +68,19 @@ def _ensure_coordinates(graph: nx.Graph) -> None:
 
 def solve_graph_file(path: str | Path, *, population_attr: str, districts: str, min_population: float | None,
                      max_population: float, objective: str, backend: str, time_limit_s: float, seed: int,
-                     out: str | Path, first_plan: bool = False) -> solver.Plan:
+                     out: str | Path, first_plan: bool = False, threads: int = 1) -> solver.Plan:
     graph = read_graph(path, population_attr=population_attr)
     if districts != "auto" and not str(districts).isdigit():
         raise UsageError(f"--districts must be a whole number or 'auto', got {districts!r}")
     spec = solver.Spec(max_population=max_population, min_population=min_population,
                        districts="auto" if districts == "auto" else int(districts), objective=objective,
                        population_attr=population_attr, group_attr=None, time_limit_s=time_limit_s,
-                       backend=backend, seed=seed, first_plan=first_plan)
+                       backend=backend, seed=seed, threads=threads, first_plan=first_plan)
     plan = solver.solve(graph, spec)
     record: dict[str, Any] = plan.to_dict() | {"graph": str(path), "spec": {
         "max_population": max_population, "min_population": min_population, "districts": districts,
         "objective": objective, "population_attr": population_attr, "time_limit_s": time_limit_s,
-        "backend": backend, "seed": seed, "first_plan": first_plan}}
+        "backend": backend, "seed": seed, "threads": threads, "first_plan": first_plan}}
     if plan.assignment:
         violations = solver.verify(graph, spec, plan.assignment)
         record["verified"] = not violations

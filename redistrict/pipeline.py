@@ -128,6 +128,7 @@ def make_spec(config: SplitConfig, profile: Profile, *, time_limit_s: float | No
         time_limit_s=time_limit_s if time_limit_s is not None else config.time_limit_s,
         backend=config.backend,
         seed=config.seed,
+        threads=config.threads,
     )
 
 

@@ -75,7 +75,7 @@ def _solve_frontier(problem: Problem, spec: Spec, outcome: Outcome, ordering: Or
     columns = label.x_columns(fixed)
     label.model.lower[columns] = start[columns]
     label.model.upper[columns] = start[columns]
-    runner = make_runner(spec.backend, label.model, seed=spec.seed)
+    runner = make_runner(spec.backend, label.model, seed=spec.seed, threads=spec.threads)
     result = runner.run(time_limit_s=max(0.05, deadline - time.monotonic()), start=start)
     if result.values is None:
         return result.state, False

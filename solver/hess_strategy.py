@@ -344,7 +344,7 @@ def hess_rounds(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: flo
         # Every atom's neighbours separate it from a centre it does not touch: these rows, valid for every
         # contiguous plan, keep HiGHS from most disconnected solutions (each one costs a restart).
         hess.model.add_row_list(neighbour_cuts(problem, hess))
-    runner = make_runner(spec.backend, hess.model, seed=spec.seed)
+    runner = make_runner(spec.backend, hess.model, seed=spec.seed, threads=spec.threads)
     runner.set_options(options or {})
     log.info("Hess model k=%d: %d columns, %d rows, built in %.2f s", k, hess.model.n_cols, hess.model.n_rows,
              time.monotonic() - clock)

@@ -30,12 +30,14 @@ Row = tuple[list[int], list[float], float, float]
 class ModelHooks:
     """How the loop talks to one model: a start vector for a plan, a plan from a solution, the cuts a plan
     needs ([] when it is contiguous), and the bound on the primary objective a model bound gives (None: no
-    bound, e.g. a restriction)."""
+    bound, e.g. a restriction). ``cut_off_at``: the model was cut off below the incumbent (only better plans
+    are feasible), so an infeasible run proves this bound, the incumbent's objective, instead of "no plan"."""
 
     start_of: Callable[[Candidate], np.ndarray | None]
     decode: Callable[[np.ndarray], np.ndarray]
     cuts_of: Callable[[np.ndarray], list[Row]]
     bound_of: Callable[[float | None], float | None]
+    cut_off_at: float | None = None
 
 
 def run_rounds(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, runner,
@@ -77,6 +79,12 @@ def run_rounds(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: floa
         result = runner.run(time_limit_s=max(0.05, remaining * 0.98 - 0.15), start=start, on_solution=on_solution)
         figures: dict[str, object] = {"round": round_no}
         objective = None
+        if result.state == RunState.INFEASIBLE and hooks.cut_off_at is not None:
+            outcome.record(Attempt(districts=k, stage=Stage.MIP, status=Verdict.OPTIMAL, time_s=result.runtime_s,
+                                   objective=hooks.cut_off_at, bound=hooks.cut_off_at,
+                                   detail="no better plan below the cutoff", figures=figures))
+            best_bound = hooks.cut_off_at
+            break
         if result.state == RunState.INFEASIBLE:
             outcome.record(Attempt(districts=k, stage=Stage.MIP, status=Verdict.INFEASIBLE, time_s=result.runtime_s,
                                    detail=result.detail, figures=figures))
@@ -91,7 +99,8 @@ def run_rounds(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: floa
             model_bound = result.objective
         round_bound = hooks.bound_of(model_bound)
         if round_bound is not None:
-            round_bound = float(round_bound)
+            # Under a cutoff the model bounds only the better plans; the incumbent bounds the rest.
+            round_bound = float(round_bound if hooks.cut_off_at is None else min(round_bound, hooks.cut_off_at))
             best_bound = round_bound if best_bound is None else max(best_bound, round_bound)
         stop = True
         if result.values is not None:

@@ -157,6 +157,23 @@ def limit_time(h, seconds: float) -> None:
     h.setOptionValue("time_limit", h.getRunTime() + max(float(seconds), 0.01))
 
 
+_scheduler_threads: list[int] = []   # the thread count HiGHS's process-wide scheduler was started with
+
+
+def use_threads(h, threads: int) -> None:
+    """Run ``h`` on ``threads`` threads, with HiGHS's parallel tree search above one. HiGHS starts one
+    scheduler per process and refuses a model asking for another count ("the scheduler has already been
+    initialized"): it is restarted when the count changes. ``solve`` runs one HiGHS model at a time."""
+    import highspy
+
+    threads = max(1, int(threads))
+    if _scheduler_threads and _scheduler_threads[0] != threads:
+        highspy.Highs.resetThreadScheduler(False)
+    _scheduler_threads[:] = [threads]
+    h.setOptionValue("threads", threads)
+    h.setOptionValue("parallel", "on" if threads > 1 else "choose")
+
+
 class HighsRunner:
     """A highspy model that keeps its rows between rounds; rows added later are contiguity cuts."""
 
@@ -173,7 +190,8 @@ class HighsRunner:
         self.h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
         self.h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
         self._rel_gap = MIP_REL_GAP
-        self.h.setOptionValue("threads", threads)
+        self._cutoff: float | None = None
+        use_threads(self.h, threads)
         self.version = f"HiGHS {self.h.version()}"
         n = model.n_cols
         inf = highspy.kHighsInf
@@ -220,6 +238,14 @@ class HighsRunner:
             if key == "mip_rel_gap":
                 self._rel_gap = float(value)  # "optimal" then certifies only this gap
 
+    def set_cutoff(self, objective: float) -> bool:
+        """Prune every node whose bound reaches ``objective`` (same units as ``RunResult.objective``, the
+        offset included): the run looks only for better solutions and ends infeasible when there is none.
+        True: applied."""
+        self.h.setOptionValue("objective_bound", float(objective))
+        self._cutoff = float(objective)
+        return True
+
     def limit_nodes(self, nodes: int) -> None:
         """Stop after this many branch-and-bound nodes: a limit that, unlike time, is the same on every machine."""
         self.h.setOptionValue("mip_max_nodes", int(nodes))
@@ -262,7 +288,12 @@ class HighsRunner:
         # Computed from the values: HiGHS 1.16 reports 0 as the objective (and dual bound) when the start
         # solution given to it is already optimal and presolve finishes the model.
         objective = float(self._cost @ values + self._offset) if has_solution else None
-        if status == hs.HighsModelStatus.kOptimal and has_solution:
+        if status == hs.HighsModelStatus.kOptimal and has_solution and self._cutoff is not None \
+                and objective >= self._cutoff:
+            # The tree closed below the cutoff; what HiGHS calls optimal is a heuristic's solution above it,
+            # and its value is no bound (seen: a knapsack 15 worse than its optimum, "optimal").
+            state, values, objective, bound, detail = RunState.INFEASIBLE, None, None, None, "nothing below the cutoff"
+        elif status == hs.HighsModelStatus.kOptimal and has_solution:
             state = RunState.OPTIMAL
             # "Optimal" certifies the gap tolerances even when presolve solved the model and left no
             # dual bound behind: the certified bound is the objective less the tolerance.
@@ -304,6 +335,10 @@ class CbcRunner:
 
     def set_options(self, options: Mapping[str, object]) -> None:
         """HiGHS options have no CBC counterpart: CBC runs with its defaults."""
+
+    def set_cutoff(self, objective: float) -> bool:
+        """Not applied (False): CBC searches the whole model, and its infeasibility keeps its one meaning."""
+        return False
 
     def run(self, *, time_limit_s: float, start: np.ndarray | None, on_solution=None) -> RunResult:
         pulp = self._pulp
@@ -365,9 +400,9 @@ def _cbc_bound(text: str) -> float | None:
         return None
 
 
-def make_runner(backend: str, model: LinearModel, *, seed: int):
+def make_runner(backend: str, model: LinearModel, *, seed: int, threads: int = 1):
     if backend == "highs":
-        return HighsRunner(model, seed=seed)
+        return HighsRunner(model, seed=seed, threads=threads)
     if backend == "cbc":
-        return CbcRunner(model, seed=seed)
+        return CbcRunner(model, seed=seed, threads=threads)
     raise SolverError(f"unknown backend {backend!r}")

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solver.linear import LinearModel, RunState, banner_hidden, make_runner
+from solver.linear import LinearModel, RunState, banner_hidden, make_runner, use_threads
 from solver.graphs import reach
 from solver.ordering import Ordering
 from solver.problem import Problem
@@ -134,6 +134,7 @@ def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.nd
         master = highspy.Highs()
     master.silent()
     master.setOptionValue("output_flag", False)
+    use_threads(master, 1)
     inf = highspy.kHighsInf
     master.addRows(m + 1, np.r_[np.ones(m), float(k)], np.r_[np.ones(m), float(k)], 0,
                    np.zeros(m + 1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))

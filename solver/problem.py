@@ -163,6 +163,8 @@ def check_spec(spec: Spec) -> None:
         raise SpecError(f"backend must be 'highs' or 'cbc', got {spec.backend!r}")
     if not isinstance(spec.time_limit_s, (int, float)) or not spec.time_limit_s > 0:
         raise SpecError(f"time_limit_s must be a positive number of seconds, got {spec.time_limit_s!r}")
+    if isinstance(spec.threads, bool) or not isinstance(spec.threads, int) or spec.threads < 1:
+        raise SpecError(f"threads must be a whole number ≥ 1, got {spec.threads!r}")
     if spec.distance is not None and not callable(spec.distance):
         raise SpecError(f"distance must be a function (unit id, centre unit id) → number or None, "
                         f"got {spec.distance!r}")

@@ -41,6 +41,9 @@ class Spec:
     time_limit_s: float = 60.0
     backend: Backend = "highs"
     seed: int = 0
+    # Threads for the exact models (HiGHS: its parallel tree search above 1; CBC's threads). One by default:
+    # a city batch runs communities side by side, one process each.
+    threads: int = 1
     max_districts: int | None = None
     # Alternatives: the answer must differ, as a partition (not a relabelling), from each plan listed here
     # in where at least one node with a non-empty ``distinct_attr`` goes (estates, by default).

@@ -234,7 +234,7 @@ def test_help_shows_every_default():
         assert "(default: 60" in text or name not in ("split", "demo", "batch", "solve"), name
 @pytest.mark.parametrize("flag, value", [("--cap", "inf"), ("--cap", "0"), ("--cap", "-3"), ("--cap", "nan"),
                                          ("--time-limit", "nan"), ("--time-limit", "0"), ("--seed", "abc"),
-                                         ("--options", "0"), ("--grid-size", "inf")])
+                                         ("--threads", "0"), ("--options", "0"), ("--grid-size", "inf")])
 def test_bad_flag_values_exit_2_naming_the_flag(flag, value, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["demo", flag, value, "--out", str(tmp_path / "out")])
@@ -257,6 +257,7 @@ cap = inf
 
 [solver]
 seed = "abc"
+threads = 0
 
 [output]
 out = 5
@@ -268,6 +269,7 @@ shapefile = "no"
                     "[run] require_facility must be true or false (not in quotes), got 'false'",
                     "[run] cap must be a positive finite number, got inf",
                     "[solver] seed must be a whole number ≥ 0, got 'abc'",
+                    "[solver] threads must be a whole number ≥ 1, got 0",
                     "[output] out must be a folder path (text), got 5",
                     "[output] shapefile must be true or false (not in quotes), got 'no'"):
         assert culprit in err

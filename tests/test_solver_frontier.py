@@ -81,17 +81,21 @@ def test_no_time_settles_nothing():
 
 
 def test_solve_proves_a_settled_plan_without_highs_heuristics(monkeypatch):
-    options_given = []
+    options_given, cutoffs = [], []
     original = label_strategy.make_runner
 
-    def recording(backend, model, *, seed):
-        runner = original(backend, model, seed=seed)
-        setter = runner.set_options
+    def recording(backend, model, *, seed, threads):
+        runner = original(backend, model, seed=seed, threads=threads)
+        setter, cutter = runner.set_options, runner.set_cutoff
 
         def set_options(options):
             options_given.append(dict(options))
             setter(options)
-        runner.set_options = set_options
+
+        def set_cutoff(value):
+            cutoffs.append(value)
+            return cutter(value)
+        runner.set_options, runner.set_cutoff = set_options, set_cutoff
         return runner
 
     monkeypatch.setattr(label_strategy, "make_runner", recording)
@@ -109,6 +113,8 @@ def test_solve_proves_a_settled_plan_without_highs_heuristics(monkeypatch):
     assert frontier["settled"] is True
     assert options_given == [dict(DEFAULT_TUNING.proof_highs_options)]
     assert options_given[0]["mip_heuristic_effort"] == 0.0
+    # Cut off between the incumbent and one cut edge fewer (the tie-break adds less than 0.5).
+    assert len(cutoffs) == 1 and plan.objective - 1 < cutoffs[0] < plan.objective - 0.5
 
 
 def test_a_frontier_that_is_most_of_the_map_is_not_searched():
@@ -118,3 +124,47 @@ def test_a_frontier_that_is_most_of_the_map_is_not_searched():
     settled = improve_at_frontier(problem, spec, outcome, ordering, deadline=time.monotonic() + 30, tuning=narrow)
     assert not settled and outcome.candidate.objective == 20
     assert outcome.attempts[-1]["rounds"] == 0 and outcome.attempts[-1]["free_atoms"] == 30
+
+
+def _squares_with_one_cell_moved():
+    # 6 × 6 cells, districts of 800–1,000: the 3 × 3 squares cut 12 edges, the optimum; cell 18 moved from
+    # the lower-left square to the upper-left one cuts 13, one more.
+    graph = grid_graph(6, 6, population=100)
+    spec = Spec(max_population=1000, min_population=800, districts=4, objective="cut-edges", time_limit_s=30)
+    problem = build_problem(graph, spec)
+    rows, cols = np.divmod(np.arange(36), 6)
+    squares = (rows // 3) * 2 + cols // 3
+    moved = squares.copy()
+    moved[18] = 0
+    ordering = build_ordering(problem, 4, seed=0, time_limit_s=5)
+    return graph, spec, problem, ordering, squares, moved
+
+
+def test_the_proof_run_finds_a_plan_one_cut_edge_better():
+    # The cutoff sits between the incumbent and a plan one better: set one too low, the 13 would be "proven".
+    graph, spec, problem, ordering, _, moved = _squares_with_one_cell_moved()
+    outcome = Outcome(k=4)
+    outcome.offer(candidate_of(problem, moved, spec, 4))
+    assert outcome.candidate.objective == 13
+
+    label_strategy.run_label(problem, spec, outcome, deadline=time.monotonic() + 30, tuning=DEFAULT_TUNING,
+                             ordering=ordering, proof=True)
+
+    assert outcome.candidate.objective == 12 and outcome.bound == 12
+    plan = {problem.unit_ids[u]: int(outcome.candidate.assignment[problem.unit_atom[u]]) + 1
+            for u in range(problem.n_units)}
+    assert verify(graph, spec, plan) == []
+
+
+def test_nothing_below_the_cutoff_proves_the_incumbent():
+    _, spec, problem, ordering, squares, _ = _squares_with_one_cell_moved()
+    outcome = Outcome(k=4)
+    outcome.offer(candidate_of(problem, squares, spec, 4))
+
+    label_strategy.run_label(problem, spec, outcome, deadline=time.monotonic() + 30, tuning=DEFAULT_TUNING,
+                             ordering=ordering, proof=True)
+
+    assert outcome.candidate.objective == 12 and outcome.bound == 12
+    assert outcome.candidate.assignment.tolist() == squares.tolist()
+    last = outcome.attempts[-1]
+    assert last["stage"] == "mip" and last["status"] == "optimal" and last["detail"] == "no better plan below the cutoff"

@@ -45,3 +45,29 @@ def test_a_model_solved_many_times_gets_its_time_limit_on_every_run():
         assert runner.run(time_limit_s=0.3, start=None).state == "optimal", runs
         runs += 1
     assert runner.h.getRunTime() >= 0.6   # the runs did add up past each one's limit
+
+
+def test_a_cutoff_leaves_only_better_solutions_and_counts_the_offset():
+    exact = HighsRunner(_knapsack(), seed=0).run(time_limit_s=30, start=None)
+    for offset in (0.0, 1000.0):   # the cutoff is in the units of the objective reported, offset included
+        shifted = _knapsack()
+        shifted.offset = offset
+        below = HighsRunner(shifted, seed=0)
+        assert below.set_cutoff(exact.objective + offset - 0.5)
+        # HiGHS's heuristics find worse solutions above the cutoff and call the best "optimal": not a bound.
+        nothing = below.run(time_limit_s=30, start=None)
+        assert nothing.state == "infeasible" and nothing.bound is None
+        above = HighsRunner(shifted, seed=0)
+        above.set_cutoff(exact.objective + offset + 0.5)
+        found = above.run(time_limit_s=30, start=None)
+        assert found.state == "optimal" and abs(found.objective - (exact.objective + offset)) < 1e-6
+
+
+def test_models_on_one_and_on_two_threads_run_one_after_another():
+    # HiGHS starts one thread scheduler per process; a model asking for another count ends "Not Set"
+    # unless it is restarted (``use_threads``).
+    results = []
+    for threads in (1, 2, 1):
+        result = HighsRunner(_knapsack(), seed=0, threads=threads).run(time_limit_s=30, start=None)
+        results.append((result.state, result.objective))
+    assert results[0][0] == "optimal" and len(set(results)) == 1

@@ -76,6 +76,8 @@ def test_solve_returns_the_reasons_as_infeasible():
     (dict(max_population=10, objective="compact"), "objective must be one of"),
     (dict(max_population=10, backend="gurobi"), "backend must be"),
     (dict(max_population=10, time_limit_s=0), "time_limit_s"),
+    (dict(max_population=10, threads=0), "threads must be a whole number"),
+    (dict(max_population=10, threads=True), "threads must be a whole number"),
 ])
 def test_bad_spec_is_an_error(spec, match):
     with pytest.raises(SpecError, match=match):
