@@ -313,11 +313,13 @@ def test_a_community_within_the_rule_says_no_split_needed(tmp_path, capsys):
 def test_a_signal_during_the_solve_leaves_nothing(tmp_path, signum, code):
     """A real process, really signalled while HiGHS is solving: the staging folder is removed."""
     out = tmp_path / "out"
-    with subprocess.Popen([sys.executable, "-m", "redistrict", "demo", "--out", str(out), "--time-limit", "120"],
-                          stderr=subprocess.PIPE, text=True) as process:
+    # The sample's first option is proven in 1.3 s, before a signal could reach it; its second, which must
+    # differ from the first, takes about 30 s.
+    with subprocess.Popen([sys.executable, "-m", "redistrict", "demo", "--out", str(out), "--time-limit", "120",
+                           "--options", "2"], stderr=subprocess.PIPE, text=True) as process:
         try:
             for line in process.stderr:
-                if "solving option 1" in line:
+                if "solving option 2" in line:
                     break
             time.sleep(2.5)  # past the heuristic and the Lagrangian bound: inside the MIP
             assert [p.name for p in out.iterdir() if p.name.startswith(".redistrict-staging-")], "no staging yet"
