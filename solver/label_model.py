@@ -168,13 +168,15 @@ def label_rows(problem: Problem, k: int) -> int:
 
 
 def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering, require_facility: bool,
-                tie_reference: float | None, tie_share: float = 1e-7) -> LabelModel:
+                tie_reference: float | None, tie_share: float = 1e-7, tie_break: bool = True) -> LabelModel:
+    """The model for ``k`` districts. ``tie_break=False`` leaves out the balance term: for a run that only
+    asks whether a plan with a better objective exists, which the term cannot change."""
     m, n_e = problem.n_atoms, len(problem.edge_u)
     weights = problem.edge_weights(objective)
     integral = objective == "cut-edges"
     scale = 1.0 if integral else float(max(weights.max(initial=0.0), 1e-9)) / 100.0
     tie_max_raw = 2.0 * problem.total_population
-    if tie_max_raw <= 0:
+    if tie_max_raw <= 0 or not tie_break:
         tie_weight = 0.0
     elif integral:
         tie_weight = 0.25 / tie_max_raw

@@ -81,10 +81,11 @@ def test_no_time_settles_nothing():
 
 
 def test_solve_proves_a_settled_plan_without_highs_heuristics(monkeypatch):
-    options_given, cutoffs = [], []
+    options_given, cutoffs, models = [], [], []
     original = label_strategy.make_runner
 
     def recording(backend, model, *, seed, threads):
+        models.append(model)
         runner = original(backend, model, seed=seed, threads=threads)
         setter, cutter = runner.set_options, runner.set_cutoff
 
@@ -113,8 +114,10 @@ def test_solve_proves_a_settled_plan_without_highs_heuristics(monkeypatch):
     assert frontier["settled"] is True
     assert options_given == [dict(DEFAULT_TUNING.proof_highs_options)]
     assert options_given[0]["mip_heuristic_effort"] == 0.0
-    # Cut off between the incumbent and one cut edge fewer (the tie-break adds less than 0.5).
-    assert len(cutoffs) == 1 and plan.objective - 1 < cutoffs[0] < plan.objective - 0.5
+    # Cut off just above a plan one cut edge fewer: the proof's model has no balance tie-break (the last k
+    # columns), which would put such a plan up to 0.25 higher.
+    assert len(cutoffs) == 1 and plan.objective - 1 < cutoffs[0] < plan.objective - 1 + 1e-3
+    assert len(models) == 1 and models[0].cost[-4:].tolist() == [0.0] * 4
 
 
 def test_a_frontier_that_is_most_of_the_map_is_not_searched():

@@ -62,6 +62,10 @@ def test_every_feasible_plan_satisfies_the_model_and_its_fixings(seed, n, k, sla
     problem = build_problem(graph, spec)
     ordering = build_ordering(problem, k, time_limit_s=5.0, seed=0)
     label = build_label(problem, k, "cut-edges", ordering=ordering, require_facility=facility, tie_reference=None)
+    # The proof's model: no balance tie-break, so a plan's model value is its cut edges exactly.
+    untied = build_label(problem, k, "cut-edges", ordering=ordering, require_facility=facility, tie_reference=None,
+                         tie_break=False)
+    assert untied.tie_max == 0.0
     plans = 0
     for assignment in feasible_plans(graph, spec, k):
         atoms = np.array([assignment[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
@@ -70,6 +74,9 @@ def test_every_feasible_plan_satisfies_the_model_and_its_fixings(seed, n, k, sla
         assert _rows_hold(label.model, values) == [], f"a feasible plan breaks a row: {assignment}"
         cut = label.model.cost[: label.t(0)] @ values[: label.t(0)]
         assert cut == pytest.approx(_cut_value(graph, spec, assignment))
+        untied_values = untied.start_from(atoms, problem)
+        assert _rows_hold(untied.model, untied_values) == []
+        assert untied.model.cost @ untied_values == pytest.approx(cut, abs=1e-9)
         plans += 1
     assert plans > 0  # the cases are chosen feasible: the check above was exercised
 
