@@ -147,12 +147,12 @@ def run_label(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float
     if ordering is None:
         ordering = timed_ordering(problem, spec, outcome, deadline=deadline, tuning=tuning)
     reference = outcome.candidate.objective if outcome.candidate else None
-    # Cut off below the incumbent, the run only asks whether a plan with fewer cut edges exists. Without the
-    # balance tie-break (worth up to 0.25) every node above incumbent − 1 is pruned: Iowa's proof on two
-    # threads 108.4 s → 97.4 s, Arkansas's on one 70.4 → 65.0 s. A better plan it finds is not re-balanced.
-    cut_off = proof and spec.objective == "cut-edges"
+    # A proof only asks whether a better plan exists, which the balance tie-break cannot change. Left out for
+    # cut edges (where it is worth up to 0.25), the cutoff below prunes every node above incumbent − 1: Iowa's
+    # proof on two threads 108.4 s → 97.4 s, Arkansas's on one 70.4 → 65.0 s. A better plan it finds is not
+    # re-balanced among those with the same cut. (Boundary has no cutoff; its plans stay as they were.)
     label = build_label(problem, k, spec.objective, ordering=ordering, require_facility=spec.require_facility,
-                        tie_reference=reference, tie_break=not cut_off)
+                        tie_reference=reference, tie_break=not (proof and spec.objective == "cut-edges"))
     if objective_free:
         label.model.cost[:] = 0.0
     runner = make_runner(spec.backend, label.model, seed=spec.seed, threads=spec.threads)
@@ -160,9 +160,9 @@ def run_label(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float
     if proof:
         runner.set_options(tuning.proof_highs_options)
         incumbent = outcome.candidate.objective
-        # A plan with one cut edge fewer is worth incumbent − 1 in the model: nodes above are pruned
-        # (Arkansas's counties: 76.6 s → 60.6 s, Kansas's proven in 133 s).
-        if cut_off and runner.set_cutoff(incumbent - 1.0 + CUTOFF_SLACK):
+        # A plan with one cut edge fewer is worth at most incumbent − 1 + tie_max in the model: nodes above
+        # are pruned (Arkansas's counties: 76.6 s → 60.6 s, Kansas's proven in 133 s).
+        if label.integral and runner.set_cutoff(incumbent - 1.0 + label.tie_max + CUTOFF_SLACK):
             cut_off_at = incumbent
     start_of = (lambda c: label.start_from(c.assignment, problem)) if cut_off_at is None else (lambda c: None)
     hooks = ModelHooks(start_of=start_of, decode=label.assignment_from, cuts_of=lambda a: [],
