@@ -17,6 +17,8 @@ with weight ``w_e`` (number of unit edges for cut-edges; Σ length_m × 0.2-if-a
                                                                        partitioning orbitope)
          Σ_b f(b→a) − Σ_b f(a→b) ≥ 1 − M Σ_j r[a,j]                  every non-root takes in a unit …
          f(u→v) + f(v→u) ≤ (M − 1)(1 − Σ_j z[e,j])                     … never across a cut edge
+         x[a,j] ≤ Σ_{b next to a} x[b,j] + [p_a ≥ L] r[a,j]          a district of two atoms or more
+                                                                       holds a neighbour of each
          x[a,j] = x[b,j] for linked a, b;  Σ_{a has a facility} x[a,j] ≥ 1 (when required)
 
 Single-commodity flow (SCF) makes every atom reach a root of its own district along uncut edges, and each
@@ -164,7 +166,7 @@ class LabelModel:
 
 def label_rows(problem: Problem, k: int) -> int:
     """About how many rows the labelling model for k districts has (what its build time and size follow)."""
-    return 2 * len(problem.edge_u) * k + 3 * problem.n_atoms * k
+    return 2 * len(problem.edge_u) * k + 4 * problem.n_atoms * k
 
 
 def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering, require_facility: bool,
@@ -249,6 +251,7 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
         cols = [c for c, _ in inflow[a]] + [r(a, j) for j in range(k)]
         vals = [v for _, v in inflow[a]] + [big] * k
         rows.append((cols, vals, 1.0, np.inf))
+    rows += _neighbour_rows(label, problem)
     for members in problem.links:
         for a, b in zip(members, members[1:]):
             for j in range(k):
@@ -258,6 +261,28 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
     label.distinct = add_distinct(problem, model, lambda a, j: x(a, j), list(range(k)))
     label.difference = add_difference(problem, model, lambda a, j: x(a, j), list(range(k)))
     return label
+
+
+def _neighbour_rows(label: LabelModel, problem: Problem) -> list[tuple[list[int], list[float], float, float]]:
+    """x[a,j] ≤ Σ_{b next to a} x[b,j] (+ r[a,j] when a could be a district alone): a connected district
+    with two atoms or more holds a neighbour of each. The flow rows imply this only for whole plans; the LP
+    spreads an atom's district over its neighbours without them, and Iowa's proof on two threads took
+    80.2 and 85.6 s with these rows against 131.6 s without (Arkansas 47.0 s against 55.7 s)."""
+    upper, k = label.model.upper, label.k
+    rows = []
+    for a in range(label.n_atoms):
+        # An atom at the floor or above may be a district on its own (its root): the row then exempts it.
+        alone = problem.atom_population[a] >= problem.min_population
+        for j in range(k):
+            if upper[label.x(a, j)] < 0.5:
+                continue
+            cols = [label.x(a, j)] + [label.x(b, j) for b in problem.atom_neighbours[a] if upper[label.x(b, j)] > 0.5]
+            vals = [1.0] + [-1.0] * (len(cols) - 1)
+            if alone:
+                cols.append(label.r(a, j))
+                vals.append(-1.0)
+            rows.append((cols, vals, -np.inf, 0.0))
+    return rows
 
 
 def _fix(label: LabelModel, problem: Problem) -> None:
