@@ -22,6 +22,7 @@ class Stage(StrEnum):
     REGROUP = "regroup"              # neighbouring districts divided again (``solver.regroup``)
     FRONTIER = "frontier"            # the atoms on a cut edge re-solved exactly (``solver.frontier``)
     ORDERING = "ordering"            # the labelling model's vertex ordering
+    ROOT_LP = "root LP"              # the labelling model's relaxation, with and without the neighbour rows
     PARTITION = "partition"          # column generation over districts (``solver.partition_bound``)
     LAGRANGIAN = "lagrangian"
     KMEANS = "k-means"               # capacitated k-means centres, then the exact assignment to them

@@ -35,8 +35,9 @@ def frontier_atoms(problem: Problem, assignment: np.ndarray) -> np.ndarray:
 
 
 def improve_at_frontier(problem: Problem, spec: Spec, outcome: Outcome, ordering: Ordering, *, deadline: float,
-                        tuning: Tuning) -> bool:
-    """Re-solve the frontier of the incumbent while it improves (recorded); whether the incumbent is settled."""
+                        tuning: Tuning, neighbour_rows: bool = True) -> bool:
+    """Re-solve the frontier of the incumbent while it improves (recorded); whether the incumbent is settled.
+    ``neighbour_rows``: passed to ``build_label``."""
     started = time.monotonic()
     before = outcome.candidate.objective
     rounds, settled, free = 0, False, 0
@@ -49,7 +50,8 @@ def improve_at_frontier(problem: Problem, spec: Spec, outcome: Outcome, ordering
         if free > tuning.frontier_max_free_share * problem.n_atoms:
             break
         rounds += 1
-        state, improved = _solve_frontier(problem, spec, outcome, ordering, frontier, deadline=deadline)
+        state, improved = _solve_frontier(problem, spec, outcome, ordering, frontier, deadline=deadline,
+                                          neighbour_rows=neighbour_rows)
         if not improved:
             settled = state == RunState.OPTIMAL
             break
@@ -62,12 +64,12 @@ def improve_at_frontier(problem: Problem, spec: Spec, outcome: Outcome, ordering
 
 
 def _solve_frontier(problem: Problem, spec: Spec, outcome: Outcome, ordering: Ordering, frontier: np.ndarray, *,
-                    deadline: float) -> tuple[RunState | None, bool]:
+                    deadline: float, neighbour_rows: bool) -> tuple[RunState | None, bool]:
     """One run of the labelling model with the atoms off ``frontier`` fixed: how it ended, and whether its
     plan beat the incumbent."""
     k, incumbent = outcome.k, outcome.candidate
     label = build_label(problem, k, spec.objective, ordering=ordering, require_facility=spec.require_facility,
-                        tie_reference=incumbent.objective)
+                        tie_reference=incumbent.objective, neighbour_rows=neighbour_rows)
     start = label.start_from(incumbent.assignment, problem)
     if start is None:
         return None, False

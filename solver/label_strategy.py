@@ -19,7 +19,7 @@ import numpy as np
 from solver import frontier, regroup
 from solver.attempts import Attempt, Stage, Verdict
 from solver.heuristic import improve_edges_until
-from solver.label_model import build_label, label_rows
+from solver.label_model import build_label, label_rows, root_bounds
 from solver.lazy_cuts import ModelHooks, run_rounds
 from solver.linear import make_runner
 from solver.ordering import Ordering, build_ordering
@@ -53,9 +53,11 @@ def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: 
     if outcome.candidate is not None:
         _warm_start(problem, spec, outcome, deadline=deadline, tuning=tuning)
         ordering = timed_ordering(problem, spec, outcome, deadline=deadline, tuning=tuning)
+        neighbour_rows = rows_pay(problem, spec, outcome, ordering, deadline=deadline, tuning=tuning)
         now = time.monotonic()
         if frontier.improve_at_frontier(problem, spec, outcome, ordering,
-                                        deadline=now + tuning.frontier_share * (deadline - now), tuning=tuning):
+                                        deadline=now + tuning.frontier_share * (deadline - now), tuning=tuning,
+                                        neighbour_rows=neighbour_rows):
             proof = True
         if partition_applies(problem, spec, tuning):
             now = time.monotonic()
@@ -63,7 +65,23 @@ def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: 
                                deadline=now + tuning.partition_share * (deadline - now), seed=spec.seed)
             if outcome.proven(tuning.optimal_gap):
                 return
-    run_label(problem, spec, outcome, deadline=deadline, tuning=tuning, ordering=ordering, proof=proof)
+    run_label(problem, spec, outcome, deadline=deadline, tuning=tuning, ordering=ordering, proof=proof,
+              neighbour_rows=neighbour_rows)
+
+
+def rows_pay(problem: Problem, spec: Spec, outcome: Outcome, ordering: Ordering, *, deadline: float,
+             tuning: Tuning) -> bool:
+    """Whether the labelling model for ``outcome.k`` gets its neighbour rows: where they raise its root LP
+    bound (``label_model.RootBounds``; recorded)."""
+    clock = time.monotonic()
+    limit = min(tuning.root_lp_max_s, tuning.root_lp_share * (deadline - clock))
+    bounds = root_bounds(problem, outcome.k, spec.objective, ordering=ordering,
+                         require_facility=spec.require_facility, time_limit_s=limit, threads=spec.threads)
+    outcome.record(Attempt(districts=outcome.k, stage=Stage.ROOT_LP, status=Verdict.BOUND,
+                           time_s=time.monotonic() - clock,
+                           detail="neighbour rows kept" if bounds.rows_pay else "neighbour rows left out",
+                           figures={"without_rows": bounds.without, "with_rows": bounds.with_rows}))
+    return bounds.rows_pay
 
 
 def _warm_start(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning) -> None:
@@ -136,13 +154,15 @@ def recombine(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float
 
 
 def run_label(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning,
-              objective_free: bool = False, ordering: Ordering | None = None, proof: bool = False) -> None:
+              objective_free: bool = False, ordering: Ordering | None = None, proof: bool = False,
+              neighbour_rows: bool = True) -> None:
     """The labelling model with roots and flow: contiguity is in the model, so one run decides it.
     ``objective_free``: every cost is zero, so the first plan found ends the run (and no bound is claimed).
     ``ordering``: one already built for this k (else it is built here). ``proof``: the incumbent is
     settled (``solver.frontier``), so the run is mostly a proof: HiGHS runs with
     ``Tuning.proof_highs_options`` and, when the objective takes integer values only, is cut off at the
-    incumbent less one: it searches only for a better plan, and ends infeasible when there is none."""
+    incumbent less one: it searches only for a better plan, and ends infeasible when there is none.
+    ``neighbour_rows``: as chosen by ``rows_pay`` (``label_model.build_label``)."""
     k = outcome.k
     if ordering is None:
         ordering = timed_ordering(problem, spec, outcome, deadline=deadline, tuning=tuning)
@@ -152,7 +172,8 @@ def run_label(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float
     # proof on two threads 108.4 s → 97.4 s, Arkansas's on one 70.4 → 65.0 s. A better plan it finds is not
     # re-balanced among those with the same cut. (Boundary has no cutoff; its plans stay as they were.)
     label = build_label(problem, k, spec.objective, ordering=ordering, require_facility=spec.require_facility,
-                        tie_reference=reference, tie_break=not (proof and spec.objective == "cut-edges"))
+                        tie_reference=reference, tie_break=not (proof and spec.objective == "cut-edges"),
+                        neighbour_rows=neighbour_rows)
     if objective_free:
         label.model.cost[:] = 0.0
     runner = make_runner(spec.backend, label.model, seed=spec.seed, threads=spec.threads)

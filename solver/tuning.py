@@ -131,6 +131,10 @@ class Tuning:
     #: The vertex ordering's light-set MIP (root node, or first solution on large models) may use at most
     #: this many seconds.
     ordering_max_s: float = 5.0
+    #: The two root LPs that decide whether the labelling model gets its neighbour rows
+    #: (``label_model.RootBounds``) may use at most this many seconds (about 2 s on 500 tracts), and
+    #: ``root_lp_share`` of the time left; an LP that does not finish leaves the rows out.
+    root_lp_max_s: float = 10.0
 
     # --- shares of the time left --------------------------------------------------------------------
     #: ``districts="auto"``: once a plan is secured at a generous k (``generous_fill``), k = low gets this
@@ -165,6 +169,7 @@ class Tuning:
     #: benchmarks) reached only 23.8 on Arkansas in 145 s, where the labelling model proves 33 in ~137 s.
     partition_share: float = 0.0
     ordering_share: float = 0.1
+    root_lp_share: float = 0.05
 
     #: HiGHS options for the exact Hess model once the incumbent is close (ignored by CBC).
     exact_highs_options: Mapping[str, object] = field(default_factory=lambda: _EXACT_HIGHS_OPTIONS, hash=False)

@@ -109,7 +109,13 @@ def test_solve_proves_a_settled_plan_without_highs_heuristics(monkeypatch):
 
     assert plan.status == "optimal"
     stages = [a["stage"] for a in plan.attempts]
-    assert stages.index("regroup") < stages.index("frontier") < stages.index("mip")
+    assert stages.index("regroup") < stages.index("ordering") < stages.index("root LP") < stages.index("frontier") \
+        < stages.index("mip")
+    # The neighbour rows are kept exactly when they raise the root LP bound.
+    root = next(a for a in plan.attempts if a["stage"] == "root LP")
+    raised = root["with_rows"] > root["without_rows"] + 1e-6 * max(1.0, root["without_rows"])
+    assert root["detail"] == ("neighbour rows kept" if raised else "neighbour rows left out")
+    assert root["without_rows"] <= root["with_rows"] + 1e-6 <= plan.objective + 1e-6
     frontier = next(a for a in plan.attempts if a["stage"] == "frontier")
     assert frontier["settled"] is True
     assert options_given == [dict(DEFAULT_TUNING.proof_highs_options)]
