@@ -49,7 +49,7 @@ def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: 
         if outcome.candidate is not None:
             recombine(problem, spec, outcome, deadline=deadline)
         return
-    ordering, proof = None, False
+    ordering, proof, neighbour_rows = None, False, True
     if outcome.candidate is not None:
         _warm_start(problem, spec, outcome, deadline=deadline, tuning=tuning)
         ordering = timed_ordering(problem, spec, outcome, deadline=deadline, tuning=tuning)

@@ -53,7 +53,7 @@ class Tuning:
     #: Column generation over districts (``solver.partition_bound``) bounds the cut edges before the
     #: labelling model runs, up to this many atoms (its pricing MIP has about 8 rows an atom-graph edge).
     partition_max_atoms: int = 2_000
-    #: The labelling model has about 4·atoms·k + edges·k columns and 3·atoms·k + 2·edges·k rows.
+    #: The labelling model has about 4·atoms·k + edges·k columns and 4·atoms·k + 2·edges·k rows.
     max_label_rows: int = 400_000
     #: Rows of the labelling model built per second (measured: 83k rows in 0.65 s, 322k in 3.6 s on a busy
     #: machine); the model is not started for existence when twice its build time is not left.

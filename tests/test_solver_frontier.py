@@ -178,3 +178,19 @@ def test_nothing_below_the_cutoff_proves_the_incumbent():
     last = outcome.attempts[-1]
     assert last["stage"] == "mip" and last["status"] == "optimal"
     assert last["detail"] == "no better plan below the cutoff"
+
+
+def test_without_a_warm_start_the_model_runs_alone():
+    """No incumbent (the heuristics found none): no frontier search and no root-LP stage, the labelling model
+    (with its neighbour rows, which are valid for every plan) finds and proves the optimum on its own."""
+    graph = grid_graph(6, 6, population=100)
+    spec = Spec(max_population=900, min_population=900, districts=4, objective="cut-edges", time_limit_s=30)
+    problem = build_problem(graph, spec)
+    outcome = Outcome(k=4)
+
+    label_strategy.optimise_edges(problem, spec, outcome, deadline=time.monotonic() + 30, tuning=DEFAULT_TUNING)
+
+    stages = [a["stage"] for a in outcome.attempts]
+    assert "frontier" not in stages and "root LP" not in stages and stages[-1] == "mip"
+    assert outcome.candidate is not None and outcome.candidate.objective == 12
+    assert outcome.proven(DEFAULT_TUNING.optimal_gap)
