@@ -42,7 +42,7 @@ import numpy as np
 from solver.apart import add_apart
 from solver.difference import DifferenceColumns, add_difference
 from solver.distinct import DistinctColumns, add_distinct
-from solver.linear import HighsRunner, LinearModel, RunState, scaled_bound
+from solver.linear import LinearModel, scaled_bound
 from solver.ordering import Ordering
 from solver.problem import Problem
 
@@ -174,7 +174,8 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
                 neighbour_rows: bool = True) -> LabelModel:
     """The model for ``k`` districts. ``tie_break=False`` leaves out the balance term: for a run that only
     asks whether a plan with a better objective exists, which the term cannot change. ``neighbour_rows``:
-    the rows of ``_neighbour_rows``, which ``solve`` keeps where they pay (``RootBounds.rows_pay``)."""
+    the rows of ``_neighbour_rows``, which ``solve`` keeps where they pay
+    (``label_strategy.RootBounds``)."""
     m, n_e = problem.n_atoms, len(problem.edge_u)
     weights = problem.edge_weights(objective)
     integral = objective == "cut-edges"
@@ -264,38 +265,6 @@ def build_label(problem: Problem, k: int, objective: str, *, ordering: Ordering,
     label.distinct = add_distinct(problem, model, lambda a, j: x(a, j), list(range(k)))
     label.difference = add_difference(problem, model, lambda a, j: x(a, j), list(range(k)))
     return label
-
-
-@dataclass(frozen=True)
-class RootBounds:
-    """The root LP bound of the model (tie-break left out; the objective's units) without and with the
-    neighbour rows; None where the LP did not finish in its time."""
-
-    without: float | None
-    with_rows: float | None
-
-    @property
-    def rows_pay(self) -> bool:
-        """Keep the rows where they raise the root bound. Where they do not, they only slow every node's
-        LP: New Mexico's 499 tracts (k = 3; root 10.035 either way) were proven in 349.9 s without them and
-        not within 450 s with them, while Iowa's counties (root 10.82 → 11.25) went from 131.6 s to 80–86 s."""
-        if self.without is None or self.with_rows is None:
-            return False
-        return self.with_rows > self.without + 1e-6 * max(1.0, abs(self.without))
-
-
-def root_bounds(problem: Problem, k: int, objective: str, *, ordering: Ordering, require_facility: bool,
-                time_limit_s: float, threads: int = 1) -> RootBounds:
-    """Solve the relaxation of the model for ``k`` districts twice, without and with the neighbour rows."""
-    values = []
-    for rows in (False, True):
-        label = build_label(problem, k, objective, ordering=ordering, require_facility=require_facility,
-                            tie_reference=None, tie_break=False, neighbour_rows=rows)
-        label.model.integer[:] = False
-        runner = HighsRunner(label.model, seed=0, threads=threads)
-        result = runner.run(time_limit_s=max(0.05, time_limit_s / 2), start=None)
-        values.append(result.objective * label.scale if result.state == RunState.OPTIMAL else None)
-    return RootBounds(without=values[0], with_rows=values[1])
 
 
 def _neighbour_rows(label: LabelModel, problem: Problem) -> list[tuple[list[int], list[float], float, float]]:

@@ -132,7 +132,7 @@ class Tuning:
     #: this many seconds.
     ordering_max_s: float = 5.0
     #: The two root LPs that decide whether the labelling model gets its neighbour rows
-    #: (``label_model.RootBounds``) may use at most this many seconds (about 2 s on 500 tracts), and
+    #: (``label_strategy.RootBounds``) may use at most this many seconds (about 2 s on 500 tracts), and
     #: ``root_lp_share`` of the time left; an LP that does not finish leaves the rows out.
     root_lp_max_s: float = 10.0
 

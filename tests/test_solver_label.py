@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import Spec, solve, verify
-from solver.label_model import build_label, root_bounds
+from solver.label_model import build_label
+from solver.label_strategy import root_bounds
 from solver.ordering import build_ordering, light_set
 from solver.problem import build_problem
 from solver_fixtures import assignment_invariants, band, banded_graph, feasible_plans, grid_graph, planar_graph
