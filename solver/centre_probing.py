@@ -180,7 +180,7 @@ class _Stage:
         self.probes = self.iterations = 0
         self.bound: float | None = None
         self._optimal = highspy.HighsModelStatus.kOptimal
-        limit_time(self.h, deadline - time.monotonic())
+        limit_time(self.h, deadline - time.monotonic(), branching=False)
         if model.n_cols >= IPM_ABOVE_COLUMNS:
             self.h.setOptionValue("solver", "ipm")
         self.h.run()
@@ -206,7 +206,7 @@ class _Stage:
         closed centre's y stays at 0 for the next probes."""
         h = self.h
         h.changeColBounds(j, 1.0, 1.0)
-        limit_time(h, self.deadline - time.monotonic())
+        limit_time(h, self.deadline - time.monotonic(), branching=False)
         h.run()
         self.probes += 1
         self.iterations += int(h.getInfo().simplex_iteration_count)
@@ -226,7 +226,7 @@ class _Stage:
         """The LP without the closed centres: its row duals (None when it did not finish)."""
         self.h.setOptionValue("objective_bound", np.inf)
         self.h.setOptionValue("simplex_iteration_limit", 2_147_483_647)
-        limit_time(self.h, deadline - time.monotonic())
+        limit_time(self.h, deadline - time.monotonic(), branching=False)
         self.h.run()
         if self.h.getModelStatus() != self._optimal:
             return None

@@ -47,6 +47,31 @@ def test_a_model_solved_many_times_gets_its_time_limit_on_every_run():
     assert runner.h.getRunTime() >= 0.6   # the runs did add up past each one's limit
 
 
+def _market_split(rows: int = 4, n: int = 36, seed: int = 3) -> LinearModel:
+    """Cornuéjols–Dawande market split: Σ a_ij x_j = ⌊Σ_j a_ij / 2⌋, x binary. Branch and bound takes far
+    longer than a second on it, so every run ends at its time limit."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 100, (rows, n)).astype(float)
+    model = LinearModel(cost=np.zeros(n), lower=np.zeros(n), upper=np.ones(n), integer=np.ones(n, dtype=bool))
+    for row in a:
+        half = float(row.sum() // 2)
+        model.add_rows(np.array([n]), np.arange(n), row, np.array([half]), np.array([half]))
+    return model
+
+
+def test_a_mip_solved_again_gets_its_own_time_limit_not_the_earlier_runs_on_top():
+    """HiGHS times a MIP run on its own (an LP's runs add up, above): with the LP's rule the third run of
+    0.4 s took about 1.6 s, and the lazy-cut rounds of ``solve`` ran past its deadline."""
+    runner = HighsRunner(_market_split(), seed=0)
+    times = []
+    for _ in range(3):
+        result = runner.run(time_limit_s=0.4, start=None)
+        assert result.state in ("no-solution", "feasible"), result.detail   # stopped by the clock
+        times.append(result.runtime_s)
+    assert min(times) >= 0.3, times    # not stopped at once either
+    assert times[-1] < 1.0, times
+
+
 def test_a_cutoff_leaves_only_better_solutions_and_counts_the_offset():
     exact = HighsRunner(_knapsack(), seed=0).run(time_limit_s=30, start=None)
     for offset in (0.0, 1000.0):   # the cutoff is in the units of the objective reported, offset included
