@@ -61,7 +61,7 @@ def _market_split(rows: int = 4, n: int = 36, seed: int = 3) -> LinearModel:
 
 def test_a_mip_solved_again_gets_its_own_time_limit_not_the_earlier_runs_on_top():
     """HiGHS times a MIP run on its own (an LP's runs add up, above): with the LP's rule the third run of
-    0.4 s took about 1.6 s, and the lazy-cut rounds of ``solve`` ran past its deadline."""
+    0.4 s took about 1.6 s, and a lazy-cut round of ``solve`` after the first could run past its deadline."""
     runner = HighsRunner(_market_split(), seed=0)
     times = []
     for _ in range(3):
