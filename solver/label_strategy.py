@@ -146,7 +146,7 @@ def bound_by_partition(problem: Problem, spec: Spec, outcome: Outcome, ordering:
     districts = [np.flatnonzero(incumbent.assignment == d) for d in range(k)]
     # Cut edges are integers: a bound above incumbent − 1 proves the incumbent.
     found = partition_bound(problem, k, ordering, problem.edge_count.astype(float), districts, deadline=deadline,
-                            seed=seed, target=incumbent.objective - 1.0 + 1e-4)
+                            seed=seed, target=incumbent.objective - 1.0 + 1e-4, threads=spec.threads)
     bound = None if found.bound is None else math.ceil(found.bound - 1e-6)
     outcome.raise_bound(bound)
     outcome.record(Attempt(districts=k, stage=Stage.PARTITION,
@@ -154,7 +154,7 @@ def bound_by_partition(problem: Problem, spec: Spec, outcome: Outcome, ordering:
                            else Verdict.FEASIBLE, objective=incumbent.objective, bound=bound,
                            time_s=time.monotonic() - started,
                            figures={"iterations": found.iterations, "columns": found.columns,
-                                    "lp_finished": found.finished}))
+                                    "branches": found.branches, "lp_finished": found.finished}))
 
 
 def timed_ordering(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning) -> Ordering:

@@ -1,275 +1,264 @@
-"""A lower bound on the cut edges by column generation over districts (the set-partitioning relaxation).
+"""A lower bound on the cut edges by branch-and-price over districts (the set-partitioning relaxation).
 
 Every plan is k districts D, each connected with population in [L, U]; its cut edges are
 Σ_D c_D with c_D = ½ Σ_{e ∈ δ(D)} w_e (each cut edge lies on the boundary of two districts). The master
 LP over the districts found so far is
 
-    min Σ_D c_D λ_D   s.t.  Σ_{D ∋ a} λ_D = 1  (every atom, dual π_a),   Σ_D λ_D = k  (dual μ),   λ ≥ 0.
+    min Σ_D c_D λ_D + δ Σ_a (s⁺_a + s⁻_a)
+    s.t. Σ_{D ∋ a} λ_D + s⁺_a − s⁻_a = 1  (every atom, dual π_a),   Σ_D λ_D = k  (dual μ),   λ, s ≥ 0.
 
-Its duals price a new district: reduced cost c_D − Σ_{a∈D} π_a − μ, minimised by the pricing MIP below
-over *connected* districts in the band. For any duals, every plan's cut edges are at least
+The slacks s± keep every dual in [−δ, δ] (du Merle's box stabilisation): without them the duals of this
+very degenerate LP jump between extreme values and the bound hardly moves (on Louisiana's counties the
+plain master sat at the warm start's 51 for 27 iterations). δ doubles whenever nothing prices out while a
+slack is still in use; once none is used the master is the plain set-partitioning LP.
 
-    Σ_a π_a + k μ + k · (lower bound of the pricing MIP)
+Its duals price a new district (``solver.district_pricing``): reduced cost c_D − Σ_{a∈D} π_a − μ. For
+any duals, every plan's cut edges are at least
 
-(each of the plan's k districts has reduced cost at least the pricing minimum), so a bound is valid at
-every iteration, also when the clock stops the pricing early; at the end (no district prices out) it is
-the master LP's value, which mixes districts far less than the labelling model's relaxation (which
-spreads every atom evenly over the labels).
+    Σ_a π_a + k μ + k · (lower bound of the least reduced cost over connected districts in the band)
 
-Pricing MIP (one district): y_a in D, s_a roots D (its first atom in ``ordering``), c_e ≥ |y_u − y_v|,
-L ≤ Σ p_a y_a ≤ U, Σ s = 1, y_a ≤ (roots at or before a) (chained prefix sums), a single-commodity flow
-from the root along edges inside D (every non-root member takes in one unit), atoms at the back of the
-ordering root nothing (``solver.ordering``: their pieces are lighter than L). Every improving solution
-HiGHS finds with a negative reduced cost joins the master.
+(each of the plan's k districts has reduced cost at least the minimum), so a bound is valid at every
+round that ran the pricing MIPs, also when the clock stops them early; at the end (no district prices
+out) it is the master LP's value, which mixes districts far less than the labelling model's relaxation
+(which spreads every atom evenly over the labels). The roots' pricing MIPs run on ``threads`` at once;
+local search from the districts in hand runs first, and the MIPs only when it finds nothing. (Stopping
+the MIPs at their first district that prices out was tried on Louisiana: three times the rounds, and the
+bound came later.)
+
+When the LP ends below ``target`` (the incumbent less one, for a proof), the search branches on two
+neighbouring atoms that the LP puts in one district only in part (Ryan & Foster): one branch keeps them
+together, the other apart, in the master (columns that break the rule are set to zero) and in the
+pricing. A branch is closed when its bound reaches ``target``; the bound of the whole search is the
+least over the branches still open. On Louisiana the LP ends at 47.91 and two branches close the gap to
+48 (the published optimum is 49).
 
 Only for the plain problem (no keep-together links, facilities, locks or earlier plans to differ from),
 which the callers check with ``applies``.
 """
 from __future__ import annotations
 
-import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from solver.linear import LinearModel, RunState, banner_hidden, make_runner, use_threads
-from solver.graphs import reach
+from solver.district_pricing import EPS, LocalPricing, Pairs, RootPricing, root_pricings
+from solver.linear import banner_hidden, use_threads
 from solver.ordering import Ordering
 from solver.problem import Problem
 
-#: A district prices out when its reduced cost is below −EPS.
-EPS = 1e-6
+#: The box around the duals at the start (cut edges per atom); doubled as the master needs.
+FIRST_BOX = 8.0
 
 
 @dataclass
 class PartitionBound:
-    """What column generation reached: its best valid bound, the master's value and the columns."""
+    """What the search reached: its best valid bound, the root LP's value and the columns."""
 
     bound: float | None = None
-    master: float | None = None
-    iterations: int = 0
+    master: float | None = None       # the root's master LP value (stabilised) at its last round
+    iterations: int = 0               # master LP solves, over all branches
     columns: int = 0
-    finished: bool = False            # no district prices out: ``master`` is the LP bound itself
+    branches: int = 0                 # branches whose column generation ran (the root is one)
+    finished: bool = False            # the root's LP ran to its end: ``master`` is the LP bound itself
     history: list[tuple[float, float | None]] = field(default_factory=list)   # (seconds, bound)
 
 
-class _Pricing:
-    """The one-district MIP; its y costs change every iteration, its rows never."""
+@dataclass(frozen=True)
+class _Branch:
+    """Pairs of atoms held together or apart, the parent's bound and the box its master starts with."""
 
-    def __init__(self, problem: Problem, ordering: Ordering, weights: np.ndarray, *, seed: int):
-        m, n_e = problem.n_atoms, len(problem.edge_u)
-        self.m, self.n_e = m, n_e
-        big = float(ordering.max_atoms)
-        # Columns: y (m), s (m), prefix P (m), c (edges), f (2·edges).
-        n = 3 * m + n_e + 2 * n_e
-        self.y0, self.s0, self.p0, self.c0, self.f0 = 0, m, 2 * m, 3 * m, 3 * m + n_e
-        cost = np.zeros(n)
-        cost[self.c0: self.c0 + n_e] = weights / 2.0
-        upper = np.concatenate([np.ones(3 * m), np.ones(n_e), np.full(2 * n_e, big - 1.0)])
-        integer = np.zeros(n, dtype=bool)
-        integer[: 2 * m] = True
-        for a in ordering.order[ordering.back_start:].tolist():
-            upper[self.s0 + a] = 0.0
-        model = LinearModel(cost=cost, lower=np.zeros(n), upper=upper, integer=integer)
-        y, s, p, c, f0 = self.y0, self.s0, self.p0, self.c0, self.f0
-        rows: list[tuple[list[int], list[float], float, float]] = []
-        rows.append((list(range(m)), problem.atom_population.tolist(), problem.min_population, problem.max_population))
-        rows.append(([s + a for a in range(m)], [1.0] * m, 1.0, 1.0))
-        order = ordering.order.tolist()
-        for i, a in enumerate(order):
-            prev = [p + order[i - 1]] if i else []
-            rows.append(([p + a, s + a] + prev, [1.0, -1.0] + [-1.0] * len(prev), 0.0, 0.0))
-            rows.append(([y + a, p + a], [1.0, -1.0], -math.inf, 0.0))
-            rows.append(([s + a, y + a], [1.0, -1.0], -math.inf, 0.0))
-        inflow: list[list[tuple[int, float]]] = [[] for _ in range(m)]
-        for e, (u, v) in enumerate(zip(problem.edge_u.tolist(), problem.edge_v.tolist())):
-            rows.append(([c + e, y + u, y + v], [1.0, -1.0, 1.0], 0.0, math.inf))
-            rows.append(([c + e, y + u, y + v], [1.0, 1.0, -1.0], 0.0, math.inf))
-            forward, backward = f0 + 2 * e, f0 + 2 * e + 1
-            for arc in (forward, backward):   # flow only between members
-                rows.append(([arc, y + u], [1.0, -(big - 1.0)], -math.inf, 0.0))
-                rows.append(([arc, y + v], [1.0, -(big - 1.0)], -math.inf, 0.0))
-            inflow[v] += [(forward, 1.0), (backward, -1.0)]
-            inflow[u] += [(backward, 1.0), (forward, -1.0)]
-        for a in range(m):   # a non-root member takes in one unit: in − out ≥ y_a − M s_a
-            cols = [col for col, _ in inflow[a]] + [y + a, s + a]
-            vals = [val for _, val in inflow[a]] + [-1.0, big]
-            rows.append((cols, vals, 0.0, math.inf))
-        model.add_row_list(rows)
-        self.runner = make_runner("highs", model, seed=seed)
+    together: Pairs = ()
+    apart: Pairs = ()
+    inherited: float | None = None
+    box: float = FIRST_BOX
 
-    def solve(self, pi: np.ndarray, *, cutoff: float | None, time_limit_s: float) -> tuple[float | None, list[np.ndarray], bool]:
-        """(lower bound on min Σ w/2·c − π·y, districts found with a negative value, proven optimal).
-        ``cutoff``: only districts below it matter (HiGHS prunes every node whose bound reaches it); when
-        none exists, the bound is the cutoff itself."""
-        self.runner.set_costs(np.arange(self.m), -pi)
-        self.runner.h.setOptionValue("objective_bound", math.inf if cutoff is None else float(cutoff))
-        found: list[np.ndarray] = []
+    def allows(self, district: np.ndarray) -> bool:
+        members = set(district.tolist())
+        return (all((a in members) == (b in members) for a, b in self.together)
+                and not any(a in members and b in members for a, b in self.apart))
 
-        def on_solution(values: np.ndarray) -> bool:
-            found.append(np.flatnonzero(values[: self.m] > 0.5))
+
+@dataclass
+class _Closed:
+    """A branch's column generation: its bound, and the pair to branch on when it ended below target."""
+
+    bound: float | None
+    pair: tuple[int, int] | None = None
+    box: float = FIRST_BOX
+    stopped: bool = False             # by the deadline, or an LP whose plan is whole and below target
+
+
+class _Master:
+    """The restricted master LP with box-stabilised duals (see the module docstring)."""
+
+    def __init__(self, problem: Problem, k: int, weights: np.ndarray):
+        import highspy
+
+        self.m, self.weights = problem.n_atoms, weights
+        self.edge_u, self.edge_v = problem.edge_u, problem.edge_v
+        with banner_hidden():
+            self.h = highspy.Highs()
+        self.h.silent()
+        self.h.setOptionValue("output_flag", False)
+        use_threads(self.h, 1)
+        m, inf = self.m, highspy.kHighsInf
+        self.h.addRows(m + 1, np.r_[np.ones(m), float(k)], np.r_[np.ones(m), float(k)], 0,
+                       np.zeros(m + 1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.box = FIRST_BOX
+        self.slacks = []
+        for a in range(m):
+            for sign in (1.0, -1.0):
+                self.h.addCol(self.box, 0.0, inf, 1, np.array([a], dtype=np.int32), np.array([sign]))
+                self.slacks.append(self.h.getNumCol() - 1)
+        self.seen: set[tuple[int, ...]] = set()
+        self.columns: list[np.ndarray] = []
+        self.index: list[int] = []          # each column's place in the LP
+        self.branch = _Branch()
+        self._optimal = highspy.HighsModelStatus.kOptimal
+
+    def add(self, district: np.ndarray) -> bool:
+        key = tuple(sorted(int(a) for a in district))
+        if not key or key in self.seen:
             return False
+        self.seen.add(key)
+        self.columns.append(np.array(key))
+        index = np.r_[np.array(key, dtype=np.int32), np.int32(self.m)]
+        upper = np.inf if self.branch.allows(self.columns[-1]) else 0.0
+        self.h.addCol(self.cost(np.array(key)), 0.0, upper, len(index), index, np.ones(len(index)))
+        self.index.append(self.h.getNumCol() - 1)
+        return True
 
-        result = self.runner.run(time_limit_s=time_limit_s, start=None, on_solution=on_solution)
-        if result.state == RunState.INFEASIBLE:
-            # Nothing below the cutoff (or no district at all, which ``solve`` proves elsewhere).
-            return (math.inf if cutoff is None else cutoff), found, True
-        if result.values is not None:
-            found.append(np.flatnonzero(result.values[: self.m] > 0.5))
-        return result.bound, found, result.state == RunState.OPTIMAL
+    def enter(self, branch: _Branch) -> None:
+        """Only the columns ``branch`` allows can be used; the box starts at the branch's."""
+        self.branch = branch
+        for column, place in zip(self.columns, self.index):
+            self.h.changeColBounds(place, 0.0, np.inf if branch.allows(column) else 0.0)
+        self.box = branch.box / 2.0
+        self.widen()
+
+    def live_columns(self) -> list[np.ndarray]:
+        return [c for c in self.columns if self.branch.allows(c)]
+
+    def fractional_pair(self) -> tuple[int, int] | None:
+        """The neighbouring atoms whose share of one district in the LP is nearest ½ (None: the LP's
+        districts are whole, so its solution is a plan)."""
+        values = np.asarray(self.h.getSolution().col_value)
+        together = np.zeros(len(self.edge_u))
+        inside = np.zeros(self.m, dtype=bool)
+        for column, place in zip(self.columns, self.index):
+            if values[place] > EPS:
+                inside[:] = False
+                inside[column] = True
+                together += values[place] * (inside[self.edge_u] & inside[self.edge_v])
+        split = np.abs(together - 0.5)
+        split[(together < EPS) | (together > 1 - EPS)] = np.inf
+        e = int(np.argmin(split))
+        return None if not np.isfinite(split[e]) else (int(self.edge_u[e]), int(self.edge_v[e]))
+
+    def cost(self, district: np.ndarray) -> float:
+        inside = np.zeros(self.m, dtype=bool)
+        inside[district] = True
+        return float(self.weights[inside[self.edge_u] != inside[self.edge_v]].sum()) / 2.0
+
+    def solve(self) -> tuple[float, np.ndarray, float, float] | None:
+        """(value, π, μ, slack in use), or None when HiGHS fails."""
+        self.h.run()
+        if self.h.getModelStatus() != self._optimal:
+            return None
+        solution = self.h.getSolution()
+        duals = np.asarray(solution.row_dual)
+        slack = float(np.asarray(solution.col_value)[self.slacks].sum())
+        return float(self.h.getInfo().objective_function_value), duals[: self.m], float(duals[self.m]), slack
+
+    def widen(self) -> None:
+        self.box *= 2.0
+        for column in self.slacks:
+            self.h.changeColCost(column, self.box)
 
 
 def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.ndarray,
-                    start: list[np.ndarray], *, deadline: float, seed: int, target: float | None = None) -> PartitionBound:
-    """Column generation from the districts ``start`` (atom arrays, e.g. the incumbent's) until no district
-    prices out, the bound reaches ``target`` (nothing more to prove), or ``deadline``."""
-    import highspy
-
+                    start: list[np.ndarray], *, deadline: float, seed: int, target: float | None = None,
+                    threads: int = 1) -> PartitionBound:
+    """Column generation from the districts ``start`` (atom arrays, e.g. the incumbent's), then, with a
+    ``target``, branching until every branch's bound reaches it (nothing better than target exists), or
+    ``deadline``; the roots' pricing MIPs run on ``threads`` at once."""
     clock = time.monotonic()
-    m = problem.n_atoms
-    edge_u, edge_v = problem.edge_u, problem.edge_v
     result = PartitionBound()
-    with banner_hidden():
-        master = highspy.Highs()
-    master.silent()
-    master.setOptionValue("output_flag", False)
-    use_threads(master, 1)
-    inf = highspy.kHighsInf
-    master.addRows(m + 1, np.r_[np.ones(m), float(k)], np.r_[np.ones(m), float(k)], 0,
-                   np.zeros(m + 1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-    seen: set[tuple[int, ...]] = set()
-
-    def add(district: np.ndarray) -> bool:
-        key = tuple(sorted(int(a) for a in district))
-        if not key or key in seen:
-            return False
-        seen.add(key)
-        inside = np.zeros(m, dtype=bool)
-        inside[list(key)] = True
-        cost = float(weights[inside[edge_u] != inside[edge_v]].sum()) / 2.0
-        index = np.r_[np.array(key, dtype=np.int32), np.int32(m)]
-        master.addCol(cost, 0.0, inf, len(index), index, np.ones(len(index)))
-        return True
-
+    master = _Master(problem, k, weights)
     for district in start:
-        add(district)
-    pricing = _Pricing(problem, ordering, weights, seed=seed)
-    search = _LocalPricing(problem, weights)
-    columns: list[tuple[int, ...]] = list(seen)
-    while time.monotonic() < deadline:
-        master.run()
-        if master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            break
-        value = float(master.getInfo().objective_function_value)
-        duals = np.asarray(master.getSolution().row_dual)
-        pi, mu = duals[:m], float(duals[m])
-        result.master = value
-        result.iterations += 1
-        # Cheap first: local search from the columns in hand finds districts that price out; the MIP
-        # (which also gives the bound) runs only when it finds none.
-        found = search.run([np.array(c) for c in columns], pi, mu)
-        exact = not found
-        if exact:
-            # Every plan's cut edges are at least Σπ + k·low (low: a bound on the pricing minimum), so
-            # reaching ``target`` needs low ≥ (target − Σπ) / k: a cutoff there lets the MIP prune far more
-            # than proving its own optimum would. (Wentges smoothing of the duals was tried: on AR it
-            # made each pricing slower and reached 17.7 instead of 23.8 in the same 145 s.)
-            cutoff = None if target is None else (target - float(pi.sum())) / k
-            low, found, proven = pricing.solve(pi, cutoff=cutoff, time_limit_s=max(0.05, deadline - time.monotonic()))
-            if low is not None:
-                lagrangian = float(pi.sum()) + k * low
-                if result.bound is None or lagrangian > result.bound:
-                    result.bound = lagrangian
-                result.finished = proven and cutoff is None and low - mu >= -EPS
-        result.history.append((time.monotonic() - clock, result.bound))
-        new = [d for d in found if _reduced(d, weights, edge_u, edge_v, pi, mu, m) < -EPS and add(d)]
-        columns.extend(tuple(sorted(int(a) for a in d)) for d in new)
-        if target is not None and result.bound is not None and result.bound >= target - EPS:
-            break
-        if exact and not new:
-            break   # nothing prices out (or, under the cutoff, nothing below it): no further progress
-    result.columns = len(seen)
+        master.add(district)
+    search = LocalPricing(problem, weights)
+    open_branches, closed_bounds = [_Branch()], []
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        while open_branches and time.monotonic() < deadline:
+            branch = open_branches.pop()
+            pricings = root_pricings(problem, ordering, weights, seed=seed, together=branch.together,
+                                     apart=branch.apart)
+            closed = _generate(master, branch, pricings, search, pool, k=k, target=target, deadline=deadline,
+                               result=result, clock=clock)
+            result.branches += 1
+            own = max((b for b in (branch.inherited, closed.bound) if b is not None), default=None)
+            if closed.pair is None or target is None or closed.stopped:
+                closed_bounds.append(own)
+                if closed.stopped or (target is not None and (own is None or own < target - EPS)):
+                    break   # this branch can neither be closed nor split: the search ends here
+                continue
+            for side in (_Branch(branch.together, branch.apart + (closed.pair,), own, max(FIRST_BOX, closed.box / 4)),
+                         _Branch(branch.together + (closed.pair,), branch.apart, own, max(FIRST_BOX, closed.box / 4))):
+                open_branches.append(side)
+    every = closed_bounds + [b.inherited for b in open_branches]
+    result.bound = None if not every or any(b is None for b in every) else min(every)
+    result.columns = len(master.seen)
     return result
 
 
-class _LocalPricing:
-    """Districts that price out, by local search: from a district in hand, add or drop one atom at a
-    time (staying connected and in the band) while its reduced cost falls."""
+def _generate(master: _Master, branch: _Branch, pricings: list[RootPricing], search: LocalPricing,
+              pool: ThreadPoolExecutor, *,
+              k: int, target: float | None, deadline: float, result: PartitionBound, clock: float) -> _Closed:
+    """Column generation in one branch until its bound reaches ``target``, its LP ends, or ``deadline``."""
+    master.enter(branch)
+    root = not branch.together and not branch.apart
+    best = None
+    while time.monotonic() < deadline:
+        solved = master.solve()
+        if solved is None:
+            break
+        value, pi, mu, slack = solved
+        result.iterations += 1
+        if root:
+            result.master = value
 
-    def __init__(self, problem: Problem, weights: np.ndarray):
-        self.problem = problem
-        self.neighbours = problem.atom_neighbours
-        m = problem.n_atoms
-        self.weight_between: list[dict[int, float]] = [{} for _ in range(m)]
-        for u, v, w in zip(problem.edge_u.tolist(), problem.edge_v.tolist(), weights.tolist()):
-            self.weight_between[u][v] = self.weight_between[u].get(v, 0.0) + w
-            self.weight_between[v][u] = self.weight_between[v].get(u, 0.0) + w
+        def negative(districts: list[np.ndarray]) -> list[np.ndarray]:
+            return [d for d in districts
+                    if branch.allows(d) and master.cost(d) - float(pi[d].sum()) - mu < -EPS]
 
-    def run(self, columns: list[np.ndarray], pi: np.ndarray, mu: float, *, starts: int = 30) -> list[np.ndarray]:
-        """Districts with a negative reduced cost, descended from the ``starts`` best columns."""
-        weights_of = self.weight_between
-
-        def value(members: set[int]) -> float:
-            cut = sum(w for a in members for b, w in weights_of[a].items() if b not in members)
-            return cut / 2.0 - float(sum(pi[a] for a in members)) - mu
-
-        scored = sorted(columns, key=lambda c: value(set(c.tolist())))[:starts]
-        found: dict[tuple[int, ...], np.ndarray] = {}
-        for column in scored:
-            members = set(column.tolist())
-            improved = self._descend(members, pi)
-            if improved is not None and value(improved) < -EPS:
-                key = tuple(sorted(improved))
-                found.setdefault(key, np.array(key))
-        return list(found.values())
-
-    def _descend(self, members: set[int], pi: np.ndarray) -> set[int] | None:
-        """Best-improvement moves until none improves; None when no move improved at all."""
-        pop = self.problem.atom_population
-        low, high = self.problem.min_population, self.problem.max_population
-        weights_of = self.weight_between
-        total = float(sum(pop[a] for a in members))
-        moved = False
-        for _ in range(4 * self.problem.n_atoms):
-            best, best_gain = None, -EPS
-            frontier = {b for a in members for b in self.neighbours[a] if b not in members}
-            for b in frontier:   # add b: its edges into the district stop being cut, the others start
-                if total + pop[b] > high:
-                    continue
-                inside = sum(w for c, w in weights_of[b].items() if c in members)
-                outside = sum(w for c, w in weights_of[b].items() if c not in members)
-                gain = (inside - outside) / 2.0 + float(pi[b])
-                if gain > best_gain:
-                    best, best_gain = (b, True), gain
-            for a in members:    # drop a: the reverse, if the rest stays connected and above the floor
-                if total - pop[a] < low or len(members) == 1:
-                    continue
-                inside = sum(w for c, w in weights_of[a].items() if c in members)
-                outside = sum(w for c, w in weights_of[a].items() if c not in members)
-                gain = (outside - inside) / 2.0 - float(pi[a])
-                if gain > best_gain and _connected_without(self.neighbours, members, a):
-                    best, best_gain = (a, False), gain
-            if best is None:
-                break
-            atom, adding = best
-            if adding:
-                members = members | {atom}
-                total += float(pop[atom])
-            else:
-                members = members - {atom}
-                total -= float(pop[atom])
-            moved = True
-        return members if moved else None
-
-
-def _connected_without(neighbours, members: set[int], drop: int) -> bool:
-    rest = members - {drop}
-    start = next(iter(rest))
-    return len(reach(neighbours, start, inside=rest)) == len(rest)
-
-
-def _reduced(district: np.ndarray, weights, edge_u, edge_v, pi, mu, m) -> float:
-    inside = np.zeros(m, dtype=bool)
-    inside[district] = True
-    return float(weights[inside[edge_u] != inside[edge_v]].sum()) / 2.0 - float(pi[inside].sum()) - mu
+        found = negative(search.run(master.live_columns(), pi, mu))
+        exact = not found
+        if exact:
+            # Reaching ``target`` needs every root's least value ≥ (target − Σπ) / k: a cutoff there
+            # lets each MIP prune far more than proving its own optimum would.
+            cutoff = None if target is None else (target - float(pi.sum())) / k
+            answers = list(pool.map(lambda p: p.price(pi, cutoff=cutoff,
+                                                      time_limit_s=max(0.05, deadline - time.monotonic())),
+                                    pricings))
+            found = negative([d for a in answers for d in a.found])
+            lows = [a.low for a in answers]
+            if all(low is not None for low in lows):
+                # No root left (a branch no district can meet): no plan at all in this branch.
+                lagrangian = float(pi.sum()) + k * min(lows) if lows else float("inf")
+                best = lagrangian if best is None else max(best, lagrangian)
+        if root:
+            result.history.append((time.monotonic() - clock, best))
+        new = [d for d in found if master.add(d)]
+        if target is not None and best is not None and best >= target - EPS:
+            return _Closed(best, box=master.box)
+        if exact and not new:
+            if slack <= EPS:
+                if root:
+                    result.finished = cutoff is None
+                pair = master.fractional_pair()
+                return _Closed(best, pair=pair, box=master.box, stopped=pair is None)
+            master.widen()
+    return _Closed(best, box=master.box, stopped=True)

@@ -1,4 +1,4 @@
-"""Column generation over districts (``solver.partition_bound``) against enumeration on tiny graphs.
+"""Branch-and-price over districts (``solver.partition_bound``) against enumeration on tiny graphs.
 
 The bound must never exceed the enumerated optimum (a wrong pricing MIP or stale costs would overstate
 it: the first version did, through HiGHS runner costs that were not updated), and ``solve`` with the
@@ -7,6 +7,7 @@ stage switched on must still prove the enumerated optimum.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 
@@ -51,6 +52,65 @@ def test_bound_never_exceeds_the_enumerated_optimum(seed, k, with_target):
     assert math.ceil(found.bound - 1e-6) == optimum
     if not with_target:
         assert found.finished
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_pricing_on_two_threads_gives_a_bound_as_valid(seed):
+    # The roots' pricing MIPs run side by side; the bound must still be earned and never overstated.
+    k = 2 + seed % 3
+    graph = banded_graph(seed, 9, group=False, facility=False)
+    low, high = band(graph, k, 0.3)
+    spec = Spec(max_population=high, min_population=low, districts=k, objective="cut-edges")
+    problem = build_problem(graph, spec)
+    plans = list(feasible_plans(graph, spec, k))
+    values = [_cut(graph, a) for a in plans]
+    worst = plans[int(np.argmax(values))]
+    atoms = np.array([worst[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
+    ordering = build_ordering(problem, k, seed=0, time_limit_s=2.0)
+    found = partition_bound(problem, k, ordering, problem.edge_count.astype(float),
+                            [np.flatnonzero(atoms == d) for d in range(k)], deadline=time.monotonic() + 30,
+                            seed=0, threads=2)
+    assert found.finished and math.ceil(found.bound - 1e-6) == min(values)
+    assert found.bound <= min(values) + 1e-6
+
+
+@functools.lru_cache(maxsize=1)
+def _fractional_case():
+    # 11 atoms, k = 4: the set-partitioning LP is 7.5 and the optimum 8, so only branching can tell that no
+    # plan has fewer than 7.9 cut edges.
+    k = 4
+    graph = banded_graph(0, 11, group=False, facility=False)
+    low, high = band(graph, k, 0.3)
+    spec = Spec(max_population=high, min_population=low, districts=k, objective="cut-edges")
+    problem = build_problem(graph, spec)
+    plans = list(feasible_plans(graph, spec, k))
+    values = [_cut(graph, a) for a in plans]
+    worst = plans[int(np.argmax(values))]
+    atoms = np.array([worst[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
+    ordering = build_ordering(problem, k, seed=0, time_limit_s=2.0)
+
+    def bound(target, threads=1):
+        return partition_bound(problem, k, ordering, problem.edge_count.astype(float),
+                               [np.flatnonzero(atoms == d) for d in range(k)], deadline=time.monotonic() + 60,
+                               seed=0, target=target, threads=threads)
+    return min(values), bound
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_branching_proves_what_the_lp_alone_cannot(threads):
+    optimum, bound = _fractional_case()
+    lp = bound(None, threads)
+    assert lp.finished and lp.branches == 1 and lp.bound < optimum - 0.25
+    proof = bound(optimum - 0.1, threads)
+    assert proof.branches >= 3 and optimum - 0.1 - 1e-6 <= proof.bound <= optimum + 1e-6
+
+
+@pytest.mark.parametrize("above", [1e-4, 0.5, 3.0])
+def test_branching_never_claims_a_bound_above_the_optimum(above):
+    # Asked to prove more than is true, the search must end without reaching the target.
+    optimum, bound = _fractional_case()
+    found = bound(optimum + above)
+    assert found.bound is not None and found.bound <= optimum + 1e-6
 
 
 @pytest.mark.parametrize("seed", [3, 8])

@@ -1,0 +1,229 @@
+"""Pricing for column generation over districts (``solver.partition_bound``): connected districts in the
+population band with a small reduced cost ½·cut(D) − Σ_{a∈D} π_a.
+
+* ``RootPricing``: one small MIP per *root*, an atom at the front of the vertex ordering
+  (``solver.ordering``: districts are numbered by their first atom, and atoms at the back root nothing,
+  their pieces being lighter than L). Root r's MIP holds only the atoms after r within U of it by
+  population along such atoms; y_a in D with y_r = 1, c_e ≥ |y_u − y_v| on the edges among them (edges
+  leaving that set count on y), L ≤ Σ p_a y_a ≤ U, a single-commodity flow from r along edges inside D
+  (every other member takes in one unit), and every member beside r has a neighbour in D. A branch of
+  the search may require pairs of atoms together or apart. Its answer bounds the least value over every
+  district r roots, which is what makes the column generation's bound valid.
+* ``LocalPricing``: local search from the districts in hand (add or drop one atom at a time), cheap and
+  without a bound.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.graphs import reach
+from solver.linear import LinearModel, RunState, make_runner
+from solver.ordering import Ordering
+from solver.problem import Problem
+
+#: A district prices out when its reduced cost is below −EPS.
+EPS = 1e-6
+#: Pairs of atoms a branch puts in one district, or in different ones.
+Pairs = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Priced:
+    """One root's answer: a lower bound on its least ½·cut − π·y (None: no bound yet) and districts found."""
+
+    low: float | None
+    found: list[np.ndarray]
+
+
+class RootPricing:
+    """The MIP for districts whose first atom is ``root``; its y costs change every round, its rows never."""
+
+    def __init__(self, problem: Problem, weights: np.ndarray, root: int, atoms: list[int], *, seed: int,
+                 left_out: set[int] = frozenset(), together: Pairs = (), apart: Pairs = ()):
+        self.root, self.atoms = root, np.array(atoms)
+        na = len(atoms)
+        index = {a: i for i, a in enumerate(atoms)}
+        inner, leaving = [], np.zeros(na)
+        for e, (u, v) in enumerate(zip(problem.edge_u.tolist(), problem.edge_v.tolist())):
+            if u in index and v in index:
+                inner.append((e, index[u], index[v]))
+            elif u in index or v in index:   # cut whenever its end inside is in D
+                leaving[index[u] if u in index else index[v]] += weights[e] / 2.0
+        self.leaving, ne = leaving, len(inner)
+        big = float(na - 1)
+        # Columns: y (na), c (inner edges), f (2 per inner edge).
+        cost = np.zeros(na + 3 * ne)
+        cost[na: na + ne] = [weights[e] / 2.0 for e, _, _ in inner]
+        upper = np.concatenate([np.ones(na + ne), np.full(2 * ne, max(big, 0.0))])
+        lower = np.zeros(na + 3 * ne)
+        lower[index[root]] = 1.0
+        for a in left_out:
+            upper[index[a]] = 0.0
+        integer = np.zeros(na + 3 * ne, dtype=bool)
+        integer[:na] = True
+        model = LinearModel(cost=cost, lower=lower, upper=upper, integer=integer)
+        rows: list[tuple[list[int], list[float], float, float]] = [
+            (list(range(na)), problem.atom_population[atoms].tolist(), problem.min_population, problem.max_population)]
+        inflow: list[list[tuple[int, float]]] = [[] for _ in range(na)]
+        for j, (_, u, v) in enumerate(inner):
+            rows.append(([na + j, u, v], [1.0, -1.0, 1.0], 0.0, math.inf))
+            rows.append(([na + j, u, v], [1.0, 1.0, -1.0], 0.0, math.inf))
+            forward, backward = na + ne + 2 * j, na + ne + 2 * j + 1
+            inflow[v] += [(forward, 1.0), (backward, -1.0)]
+            inflow[u] += [(backward, 1.0), (forward, -1.0)]
+        r = index[root]
+        for a in range(na):
+            into = [col for col, val in inflow[a] if val > 0]
+            if a == r:
+                if into:   # nothing flows into the root
+                    rows.append((into, [1.0] * len(into), 0.0, 0.0))
+                continue
+            # a member takes in one unit net, only a member takes in flow, and has a neighbour in D
+            rows.append(([col for col, _ in inflow[a]] + [a], [val for _, val in inflow[a]] + [-1.0], 0.0, 0.0))
+            rows.append((into + [a], [1.0] * len(into) + [-big], -math.inf, 0.0))
+            near = [index[b] for b in problem.atom_neighbours[atoms[a]] if b in index]
+            rows.append(([a] + near, [1.0] + [-1.0] * len(near), -math.inf, 0.0))
+        rows += [([index[a], index[b]], [1.0, -1.0], 0.0, 0.0) for a, b in together]
+        rows += [([index[a], index[b]], [1.0, 1.0], -math.inf, 1.0) for a, b in apart]
+        model.add_row_list(rows)
+        self.n_y = na
+        self.runner = make_runner("highs", model, seed=seed)
+        self.runner.set_options({"mip_rel_gap": 0.0})
+
+    def price(self, pi: np.ndarray, *, cutoff: float | None, time_limit_s: float) -> Priced:
+        """Districts with a small ½·cut − π·y and a lower bound on the least. ``cutoff``: only values below
+        it matter (when there is none the bound is the cutoff itself)."""
+        y_costs = self.leaving - pi[self.atoms]
+        self.runner.set_costs(np.arange(self.n_y), y_costs)
+        self.runner.h.setOptionValue("objective_bound", math.inf if cutoff is None else float(cutoff))
+        found: list[np.ndarray] = []
+
+        def on_solution(values: np.ndarray) -> bool:
+            found.append(self.atoms[values[: self.n_y] > 0.5])
+            return False
+
+        result = self.runner.run(time_limit_s=time_limit_s, start=None, on_solution=on_solution)
+        if result.state == RunState.INFEASIBLE:
+            # Nothing below the cutoff (or no district at all for this root).
+            return Priced(math.inf if cutoff is None else cutoff, found)
+        if result.values is not None:
+            found.append(self.atoms[result.values[: self.n_y] > 0.5])
+        return Priced(result.bound, found)
+
+
+def root_atoms(problem: Problem, ordering: Ordering, root: int) -> list[int]:
+    """The atoms a district whose first atom is ``root`` can hold: after it in the order, within U of it
+    by population along such atoms."""
+    pop, position, cap = problem.atom_population, ordering.position, problem.max_population
+    dist = {root: float(pop[root])}
+    heap = [(dist[root], root)]
+    while heap:
+        d, a = heapq.heappop(heap)
+        if d > dist[a]:
+            continue
+        for b in problem.atom_neighbours[a]:
+            nd = d + float(pop[b])
+            if position[b] > position[root] and nd <= cap and nd < dist.get(b, math.inf):
+                dist[b] = nd
+                heapq.heappush(heap, (nd, b))
+    return sorted(dist)
+
+
+def root_pricings(problem: Problem, ordering: Ordering, weights: np.ndarray, *, seed: int,
+                  together: Pairs = (), apart: Pairs = ()) -> list[RootPricing]:
+    """A pricing MIP for every root whose district can reach the floor and that a branch leaves possible."""
+    pricings = []
+    for root in ordering.order[: ordering.back_start].tolist():
+        atoms = root_atoms(problem, ordering, int(root))
+        if problem.atom_population[atoms].sum() < problem.min_population:
+            continue
+        inside = set(atoms)
+        # A pair held together with one atom beyond this root's reach: neither is in its districts.
+        out = {a for pair in together if len(inside.intersection(pair)) == 1 for a in pair if a in inside}
+        if root in out:
+            continue
+        pricings.append(RootPricing(problem, weights, int(root), atoms, seed=seed, left_out=out,
+                                    apart=[pair for pair in apart if inside.issuperset(pair)],
+                                    together=[pair for pair in together if inside.issuperset(pair)]))
+    return pricings
+
+
+class LocalPricing:
+    """Districts that price out, by local search: from a district in hand, add or drop one atom at a
+    time (staying connected and in the band) while its reduced cost falls."""
+
+    def __init__(self, problem: Problem, weights: np.ndarray):
+        self.problem = problem
+        self.neighbours = problem.atom_neighbours
+        m = problem.n_atoms
+        self.weight_between: list[dict[int, float]] = [{} for _ in range(m)]
+        for u, v, w in zip(problem.edge_u.tolist(), problem.edge_v.tolist(), weights.tolist()):
+            self.weight_between[u][v] = self.weight_between[u].get(v, 0.0) + w
+            self.weight_between[v][u] = self.weight_between[v].get(u, 0.0) + w
+
+    def run(self, columns: list[np.ndarray], pi: np.ndarray, mu: float, *, starts: int = 30) -> list[np.ndarray]:
+        """Districts with a negative reduced cost, descended from the ``starts`` best columns."""
+        weights_of = self.weight_between
+
+        def value(members: set[int]) -> float:
+            cut = sum(w for a in members for b, w in weights_of[a].items() if b not in members)
+            return cut / 2.0 - float(sum(pi[a] for a in members)) - mu
+
+        scored = sorted(columns, key=lambda c: value(set(c.tolist())))[:starts]
+        found: dict[tuple[int, ...], np.ndarray] = {}
+        for column in scored:
+            members = set(column.tolist())
+            improved = self._descend(members, pi)
+            if improved is not None and value(improved) < -EPS:
+                key = tuple(sorted(improved))
+                found.setdefault(key, np.array(key))
+        return list(found.values())
+
+    def _descend(self, members: set[int], pi: np.ndarray) -> set[int] | None:
+        """Best-improvement moves until none improves; None when no move improved at all."""
+        pop = self.problem.atom_population
+        low, high = self.problem.min_population, self.problem.max_population
+        weights_of = self.weight_between
+        total = float(sum(pop[a] for a in members))
+        moved = False
+        for _ in range(4 * self.problem.n_atoms):
+            best, best_gain = None, -EPS
+            frontier = {b for a in members for b in self.neighbours[a] if b not in members}
+            for b in frontier:   # add b: its edges into the district stop being cut, the others start
+                if total + pop[b] > high:
+                    continue
+                inside = sum(w for c, w in weights_of[b].items() if c in members)
+                outside = sum(w for c, w in weights_of[b].items() if c not in members)
+                gain = (inside - outside) / 2.0 + float(pi[b])
+                if gain > best_gain:
+                    best, best_gain = (b, True), gain
+            for a in members:    # drop a: the reverse, if the rest stays connected and above the floor
+                if total - pop[a] < low or len(members) == 1:
+                    continue
+                inside = sum(w for c, w in weights_of[a].items() if c in members)
+                outside = sum(w for c, w in weights_of[a].items() if c not in members)
+                gain = (outside - inside) / 2.0 - float(pi[a])
+                if gain > best_gain and _connected_without(self.neighbours, members, a):
+                    best, best_gain = (a, False), gain
+            if best is None:
+                break
+            atom, adding = best
+            if adding:
+                members = members | {atom}
+                total += float(pop[atom])
+            else:
+                members = members - {atom}
+                total -= float(pop[atom])
+            moved = True
+        return members if moved else None
+
+
+def _connected_without(neighbours, members: set[int], drop: int) -> bool:
+    rest = members - {drop}
+    start = next(iter(rest))
+    return len(reach(neighbours, start, inside=rest)) == len(rest)
+
