@@ -14,7 +14,6 @@ population band with a small reduced cost ½·cut(D) − Σ_{a∈D} π_a.
 """
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ import numpy as np
 
 from solver.graphs import reach
 from solver.linear import LinearModel, RunState, make_runner
-from solver.ordering import Ordering
+from solver.ordering import Ordering, population_distances
 from solver.problem import Problem
 
 #: A district prices out when its reduced cost is below −EPS.
@@ -118,19 +117,10 @@ class RootPricing:
 def root_atoms(problem: Problem, ordering: Ordering, root: int) -> list[int]:
     """The atoms a district whose first atom is ``root`` can hold: after it in the order, within U of it
     by population along such atoms."""
-    pop, position, cap = problem.atom_population, ordering.position, problem.max_population
-    dist = {root: float(pop[root])}
-    heap = [(dist[root], root)]
-    while heap:
-        d, a = heapq.heappop(heap)
-        if d > dist[a]:
-            continue
-        for b in problem.atom_neighbours[a]:
-            nd = d + float(pop[b])
-            if position[b] > position[root] and nd <= cap and nd < dist.get(b, math.inf):
-                dist[b] = nd
-                heapq.heappush(heap, (nd, b))
-    return sorted(dist)
+    before = set(ordering.order[: ordering.position[root]].tolist())
+    dist = population_distances(problem, root, before)   # a path may end at an earlier atom, never pass one
+    after = ordering.position >= ordering.position[root]
+    return np.flatnonzero(after & (dist <= problem.max_population)).tolist()
 
 
 def root_pricings(problem: Problem, ordering: Ordering, weights: np.ndarray, *, seed: int,

@@ -160,7 +160,7 @@ def _back_start(problem: Problem, order: np.ndarray) -> int:
     return 0
 
 
-def _population_distances(problem: Problem, source: int, blocked: set[int]) -> np.ndarray:
+def population_distances(problem: Problem, source: int, blocked: set[int]) -> np.ndarray:
     """Least population on a path from ``source`` to each atom (both ends counted) that passes through no
     atom of ``blocked`` (it may end at one)."""
     pop = problem.atom_population
@@ -188,7 +188,7 @@ def _heavy_roots(problem: Problem, order: np.ndarray, k: int) -> tuple[list[int]
     for j in range(min(k, len(order))):
         v = int(order[j])
         # Earlier roots sit in other districts, so district j's paths avoid them.
-        dist = _population_distances(problem, v, set(fixed))
+        dist = population_distances(problem, v, set(fixed))
         if any(dist[r] <= cap for r in fixed):
             break
         fixed.append(v)

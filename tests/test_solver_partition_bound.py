@@ -30,56 +30,11 @@ def _cut(graph, assignment) -> int:
     return sum(1 for u, v in graph.edges if assignment[u] != assignment[v])
 
 
-@pytest.mark.parametrize(("seed", "k"), CASES)
-@pytest.mark.parametrize("with_target", [False, True])
-def test_bound_never_exceeds_the_enumerated_optimum(seed, k, with_target):
-    graph = banded_graph(seed, 9, group=False, facility=False)
-    low, high = band(graph, k, 0.3)
-    spec = Spec(max_population=high, min_population=low, districts=k, objective="cut-edges")
-    problem = build_problem(graph, spec)
-    plans = list(feasible_plans(graph, spec, k))
-    values = [_cut(graph, a) for a in plans]
-    optimum, worst = min(values), plans[int(np.argmax(values))]
-    assert max(values) > optimum  # the start is not optimal: the bound has to be earned
-    atoms = np.array([worst[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
-    ordering = build_ordering(problem, k, seed=0, time_limit_s=2.0)
-    target = optimum - 1 + 1e-4 if with_target else None
-    found = partition_bound(problem, k, ordering, problem.edge_count.astype(float),
-                            [np.flatnonzero(atoms == d) for d in range(k)], deadline=time.monotonic() + 30,
-                            seed=0, target=target)
-    assert found.bound is not None and found.bound <= optimum + 1e-6
-    # On these graphs the set-partitioning relaxation is tight: rounded up, it proves the optimum.
-    assert math.ceil(found.bound - 1e-6) == optimum
-    if not with_target:
-        assert found.finished
-
-
-@pytest.mark.parametrize("seed", [0, 7])
-def test_pricing_on_two_threads_gives_a_bound_as_valid(seed):
-    # The roots' pricing MIPs run side by side; the bound must still be earned and never overstated.
-    k = 2 + seed % 3
-    graph = banded_graph(seed, 9, group=False, facility=False)
-    low, high = band(graph, k, 0.3)
-    spec = Spec(max_population=high, min_population=low, districts=k, objective="cut-edges")
-    problem = build_problem(graph, spec)
-    plans = list(feasible_plans(graph, spec, k))
-    values = [_cut(graph, a) for a in plans]
-    worst = plans[int(np.argmax(values))]
-    atoms = np.array([worst[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
-    ordering = build_ordering(problem, k, seed=0, time_limit_s=2.0)
-    found = partition_bound(problem, k, ordering, problem.edge_count.astype(float),
-                            [np.flatnonzero(atoms == d) for d in range(k)], deadline=time.monotonic() + 30,
-                            seed=0, threads=2)
-    assert found.finished and math.ceil(found.bound - 1e-6) == min(values)
-    assert found.bound <= min(values) + 1e-6
-
-
-@functools.lru_cache(maxsize=1)
-def _fractional_case():
-    # 11 atoms, k = 4: the set-partitioning LP is 7.5 and the optimum 8, so only branching can tell that no
-    # plan has fewer than 7.9 cut edges.
-    k = 4
-    graph = banded_graph(0, 11, group=False, facility=False)
+@functools.lru_cache(maxsize=None)
+def _case(seed: int, n: int, k: int):
+    """(every feasible plan's cut edges, bound(target, threads)): the graph's enumerated plans, and column
+    generation started from the worst of them, so that the bound has to be earned."""
+    graph = banded_graph(seed, n, group=False, facility=False)
     low, high = band(graph, k, 0.3)
     spec = Spec(max_population=high, min_population=low, districts=k, objective="cut-edges")
     problem = build_problem(graph, spec)
@@ -93,6 +48,36 @@ def _fractional_case():
         return partition_bound(problem, k, ordering, problem.edge_count.astype(float),
                                [np.flatnonzero(atoms == d) for d in range(k)], deadline=time.monotonic() + 60,
                                seed=0, target=target, threads=threads)
+    return values, bound
+
+
+@pytest.mark.parametrize(("seed", "k"), CASES)
+@pytest.mark.parametrize("with_target", [False, True])
+def test_bound_never_exceeds_the_enumerated_optimum(seed, k, with_target):
+    values, bound = _case(seed, 9, k)
+    optimum = min(values)
+    assert max(values) > optimum  # the start is not optimal: the bound has to be earned
+    found = bound(optimum - 1 + 1e-4 if with_target else None)
+    assert found.bound is not None and found.bound <= optimum + 1e-6
+    # On these graphs the set-partitioning relaxation is tight: rounded up, it proves the optimum.
+    assert math.ceil(found.bound - 1e-6) == optimum
+    if not with_target:
+        assert found.finished
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_pricing_on_two_threads_gives_a_bound_as_valid(seed):
+    # The roots' pricing MIPs run side by side; the bound must still be earned and never overstated.
+    values, bound = _case(seed, 9, 2 + seed % 3)
+    found = bound(None, threads=2)
+    assert found.finished and math.ceil(found.bound - 1e-6) == min(values)
+    assert found.bound <= min(values) + 1e-6
+
+
+def _fractional_case():
+    # 11 atoms, k = 4: the set-partitioning LP is 7.5 and the optimum 8, so only branching can tell that no
+    # plan has fewer than 7.9 cut edges.
+    values, bound = _case(0, 11, 4)
     return min(values), bound
 
 
