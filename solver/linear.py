@@ -168,7 +168,8 @@ _scheduler_threads: list[int] = []   # the thread count HiGHS's process-wide sch
 def use_threads(h, threads: int) -> None:
     """Run ``h`` on ``threads`` threads, with HiGHS's parallel tree search above one. HiGHS starts one
     scheduler per process and refuses a model asking for another count ("the scheduler has already been
-    initialized"): it is restarted when the count changes. ``solve`` runs one HiGHS model at a time."""
+    initialized"): it is restarted when the count changes, so every model is built before any of them runs: ``solve`` runs
+    one HiGHS model at a time, except the pricing MIPs of ``solver.partition_bound``, all on one thread each."""
     import highspy
 
     threads = max(1, int(threads))
