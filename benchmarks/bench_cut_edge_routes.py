@@ -68,7 +68,8 @@ def measure(state: str, route: str, limit: float, level: str, *, threads: int = 
                                 deadline=start + limit, seed=0, target=aim_at - 1 + 1e-4, threads=threads)
         bound = None if found.bound is None else int(np.ceil(found.bound - 1e-6))
         detail = (f"aim={aim_at:g} master LP {found.master}, {found.iterations} iterations, {found.columns} columns, "
-                  f"{found.branches} branches, bound {found.bound}")
+                  f"{found.branches} branches, {found.mixed} rounds at mixed duals ({found.mispriced} mispriced), "
+                  f"bound {found.bound}")
     else:
         def runner(backend, model, *, seed, threads=1):
             made = make_runner(backend, model, seed=seed, threads=threads)

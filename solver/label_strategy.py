@@ -154,7 +154,8 @@ def bound_by_partition(problem: Problem, spec: Spec, outcome: Outcome, ordering:
                            else Verdict.FEASIBLE, objective=incumbent.objective, bound=bound,
                            time_s=time.monotonic() - started,
                            figures={"iterations": found.iterations, "columns": found.columns,
-                                    "branches": found.branches, "lp_finished": found.finished}))
+                                    "branches": found.branches, "mixed_rounds": found.mixed,
+                                    "lp_finished": found.finished}))
 
 
 def timed_ordering(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: float, tuning: Tuning) -> Ordering:

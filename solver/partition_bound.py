@@ -17,13 +17,16 @@ any duals, every plan's cut edges are at least
 
     Σ_a π_a + k μ + k · (lower bound of the least reduced cost over connected districts in the band)
 
-(each of the plan's k districts has reduced cost at least the minimum), so a bound is valid at every
-round that ran the pricing MIPs, also when the clock stops them early; at the end (no district prices
-out) it is the master LP's value, which mixes districts far less than the labelling model's relaxation
-(which spreads every atom evenly over the labels). The roots' pricing MIPs run on ``threads`` at once;
-local search from the districts in hand runs first, and the MIPs only when it finds nothing. (Stopping
-the MIPs at their first district that prices out was tried on Louisiana: three times the rounds, and the
-bound came later.)
+(each of the plan's k districts has reduced cost at least the minimum; μ cancels), so a bound is valid
+at every round that ran the pricing MIPs, at any duals, also when the clock stops them early. At the end
+(no district prices out) it is the master LP's value, which mixes districts far less than the labelling
+model's relaxation (which spreads every atom evenly over the labels).
+
+The MIPs run at a mix of the master's duals and those of the best bound so far (Wentges' smoothing, half
+and half), and at the master's own only when the mix finds nothing they price out: fewer rounds. The
+roots' pricing MIPs run on ``threads`` at once; local search from the districts in hand runs first, and
+the MIPs only when it finds nothing. (Stopping the MIPs at their first district that prices out was
+tried on Louisiana: three times the rounds, and the bound came later.)
 
 When the LP ends below ``target`` (the incumbent less one, for a proof), the search branches on two
 neighbouring atoms that the LP puts in one district only in part (Ryan & Foster): one branch keeps them
@@ -43,13 +46,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.district_pricing import EPS, LocalPricing, Pairs, RootPricing, root_pricings
+from solver.district_pricing import EPS, LocalPricing, Pairs, Priced, RootPricing, root_pricings
 from solver.linear import banner_hidden, use_threads
 from solver.ordering import Ordering
 from solver.problem import Problem
 
 #: The box around the duals at the start (cut edges per atom); doubled as the master needs.
 FIRST_BOX = 8.0
+#: Wentges smoothing: the pricing runs at this mix of the duals with the best bound so far and the master's.
+SMOOTHING = 0.5
 
 
 @dataclass
@@ -61,6 +66,8 @@ class PartitionBound:
     iterations: int = 0               # master LP solves, over all branches
     columns: int = 0
     branches: int = 0                 # branches whose column generation ran (the root is one)
+    mixed: int = 0                    # pricing rounds at a mix of duals (smoothing)
+    mispriced: int = 0                # of those, rounds that found nothing the master's duals price out
     finished: bool = False            # the root's LP ran to its end: ``master`` is the LP bound itself
 
 
@@ -179,10 +186,11 @@ class _Master:
 
 def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.ndarray,
                     start: list[np.ndarray], *, deadline: float, seed: int, target: float | None = None,
-                    threads: int = 1) -> PartitionBound:
+                    threads: int = 1, smoothing: float = SMOOTHING) -> PartitionBound:
     """Column generation from the districts ``start`` (atom arrays, e.g. the incumbent's), then, with a
     ``target``, branching until every branch's bound reaches it (nothing better than target exists), or
-    ``deadline``; the roots' pricing MIPs run on ``threads`` at once."""
+    ``deadline``; the roots' pricing MIPs run on ``threads`` at once, at a ``smoothing`` mix of duals (0: the
+    master's own)."""
     result = PartitionBound()
     master = _Master(problem, k, weights)
     for district in start:
@@ -195,7 +203,7 @@ def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.nd
             pricings = root_pricings(problem, ordering, weights, seed=seed, together=branch.together,
                                      apart=branch.apart)
             closed = _generate(master, branch, pricings, search, pool, k=k, target=target, deadline=deadline,
-                               result=result)
+                               smoothing=smoothing, result=result)
             result.branches += 1
             own = max((b for b in (branch.inherited, closed.bound) if b is not None), default=None)
             if closed.pair is None or target is None or closed.stopped:
@@ -214,11 +222,11 @@ def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.nd
 
 def _generate(master: _Master, branch: _Branch, pricings: list[RootPricing], search: LocalPricing,
               pool: ThreadPoolExecutor, *,
-              k: int, target: float | None, deadline: float, result: PartitionBound) -> _Closed:
+              k: int, target: float | None, deadline: float, smoothing: float, result: PartitionBound) -> _Closed:
     """Column generation in one branch until its bound reaches ``target``, its LP ends, or ``deadline``."""
     master.enter(branch)
     root = not branch.together and not branch.apart
-    best = None
+    best, centre = None, None
     while time.monotonic() < deadline:
         solved = master.solve()
         if solved is None:
@@ -234,27 +242,44 @@ def _generate(master: _Master, branch: _Branch, pricings: list[RootPricing], sea
 
         found = negative(search.run(master.live_columns(), pi, mu))
         exact = not found
-        if exact:
-            # Reaching ``target`` needs every root's least value ≥ (target − Σπ) / k: a cutoff there
-            # lets each MIP prune far more than proving its own optimum would.
-            cutoff = None if target is None else (target - float(pi.sum())) / k
-            answers = list(pool.map(lambda p: p.price(pi, cutoff=cutoff,
-                                                      time_limit_s=max(0.05, deadline - time.monotonic())),
-                                    pricings))
+        # Priced at a mix of the duals with the best bound and the master's (Wentges), as long as that
+        # finds a district the master's duals price out; when it does not (a misprice), at the master's.
+        mix = smoothing if centre is not None else 0.0
+        while exact and not found:
+            if time.monotonic() >= deadline:
+                return _Closed(best, box=master.box, stopped=True)
+            at = pi if mix == 0.0 else mix * centre + (1.0 - mix) * pi
+            answers = _price(pricings, pool, at, k=k, target=target, deadline=deadline)
             found = negative([d for a in answers for d in a.found])
             lows = [a.low for a in answers]
             if all(low is not None for low in lows):
-                # No root left (a branch no district can meet): no plan at all in this branch.
-                lagrangian = float(pi.sum()) + k * min(lows) if lows else float("inf")
-                best = lagrangian if best is None else max(best, lagrangian)
+                # Valid at any duals. No root left (a branch no district can meet): no plan in this branch.
+                lagrangian = float(at.sum()) + k * min(lows) if lows else float("inf")
+                if best is None or lagrangian > best:
+                    best, centre = lagrangian, at
+            if mix == 0.0:
+                break
+            result.mixed += 1
+            result.mispriced += not found
+            mix = 0.0
         new = [d for d in found if master.add(d)]
         if target is not None and best is not None and best >= target - EPS:
             return _Closed(best, box=master.box)
         if exact and not new:
             if slack <= EPS:
                 if root:
-                    result.finished = cutoff is None
+                    result.finished = target is None
                 pair = master.fractional_pair()
                 return _Closed(best, pair=pair, box=master.box, stopped=pair is None)
             master.widen()
+            centre = None
     return _Closed(best, box=master.box, stopped=True)
+
+
+def _price(pricings: list[RootPricing], pool: ThreadPoolExecutor, pi: np.ndarray, *, k: int,
+           target: float | None, deadline: float) -> list[Priced]:
+    """Every root's pricing MIP at duals ``pi``. Reaching ``target`` needs every root's least value
+    ≥ (target − Σπ) / k: a cutoff there lets each MIP prune far more than proving its own optimum would."""
+    cutoff = None if target is None else (target - float(pi.sum())) / k
+    return list(pool.map(lambda p: p.price(pi, cutoff=cutoff, time_limit_s=max(0.05, deadline - time.monotonic())),
+                         pricings))

@@ -18,7 +18,7 @@ from solver import Spec, solve
 from solver.attempts import Stage
 from solver.linear import LinearModel, make_runner
 from solver.ordering import build_ordering
-from solver.partition_bound import partition_bound
+from solver.partition_bound import SMOOTHING, partition_bound
 from solver.problem import build_problem
 from solver.tuning import DEFAULT_TUNING
 from solver_fixtures import band, banded_graph, feasible_plans
@@ -44,10 +44,10 @@ def _case(seed: int, n: int, k: int):
     atoms = np.array([worst[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
     ordering = build_ordering(problem, k, seed=0, time_limit_s=2.0)
 
-    def bound(target, threads=1):
+    def bound(target, threads=1, smoothing=SMOOTHING):
         return partition_bound(problem, k, ordering, problem.edge_count.astype(float),
                                [np.flatnonzero(atoms == d) for d in range(k)], deadline=time.monotonic() + 60,
-                               seed=0, target=target, threads=threads)
+                               seed=0, target=target, threads=threads, smoothing=smoothing)
     return values, bound
 
 
@@ -88,6 +88,16 @@ def test_branching_proves_what_the_lp_alone_cannot(threads):
     assert lp.finished and lp.branches == 1 and lp.bound < optimum - 0.25
     proof = bound(optimum - 0.1, threads)
     assert proof.branches >= 3 and optimum - 0.1 - 1e-6 <= proof.bound <= optimum + 1e-6
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.5, 0.9])
+def test_smoothed_duals_reach_the_same_proof(smoothing):
+    # Pricing at a mix of duals changes the path, never what is proven: the LP bound and the branching proof.
+    optimum, bound = _fractional_case()
+    lp, proof = bound(None, smoothing=smoothing), bound(optimum - 0.1, smoothing=smoothing)
+    assert lp.finished and abs(lp.bound - 7.5) < 1e-6
+    assert optimum - 0.1 - 1e-6 <= proof.bound <= optimum + 1e-6
+    assert (lp.mixed > 0) == (smoothing > 0) and lp.mispriced <= lp.mixed
 
 
 @pytest.mark.parametrize("above", [1e-4, 0.5, 3.0])
