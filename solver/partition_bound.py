@@ -261,6 +261,8 @@ def _generate(master: _Master, branch: _Branch, pricings: list[RootPricing], sea
                 break
             result.mixed += 1
             result.mispriced += not found
+            if target is not None and best is not None and best >= target - EPS:
+                break   # closed at the mix: no need to price at the master's duals
             mix = 0.0
         new = [d for d in found if master.add(d)]
         if target is not None and best is not None and best >= target - EPS:
