@@ -242,28 +242,24 @@ def _generate(master: _Master, branch: _Branch, pricings: list[RootPricing], sea
 
         found = negative(search.run(master.live_columns(), pi, mu))
         exact = not found
-        # Priced at a mix of the duals with the best bound and the master's (Wentges), as long as that
-        # finds a district the master's duals price out; when it does not (a misprice), at the master's.
-        mix = smoothing if centre is not None else 0.0
-        while exact and not found:
+        # Priced at a mix of the duals with the best bound and the master's (Wentges); at the master's own
+        # only when the mix finds nothing they price out (a misprice) and leaves the branch open.
+        mixes = [pi] if exact else []
+        if exact and centre is not None and smoothing:
+            mixes.insert(0, smoothing * centre + (1.0 - smoothing) * pi)
+        for at in mixes:
             if time.monotonic() >= deadline:
                 return _Closed(best, box=master.box, stopped=True)
-            at = pi if mix == 0.0 else mix * centre + (1.0 - mix) * pi
             answers = _price(pricings, pool, at, k=k, target=target, deadline=deadline)
             found = negative([d for a in answers for d in a.found])
-            lows = [a.low for a in answers]
-            if all(low is not None for low in lows):
-                # Valid at any duals. No root left (a branch no district can meet): no plan in this branch.
-                lagrangian = float(at.sum()) + k * min(lows) if lows else float("inf")
-                if best is None or lagrangian > best:
-                    best, centre = lagrangian, at
-            if mix == 0.0:
+            bound = _lagrangian(at, answers, k)
+            if bound is not None and (best is None or bound > best):
+                best, centre = bound, at
+            if at is not pi:
+                result.mixed += 1
+                result.mispriced += not found
+            if found or (target is not None and best is not None and best >= target - EPS):
                 break
-            result.mixed += 1
-            result.mispriced += not found
-            if target is not None and best is not None and best >= target - EPS:
-                break   # closed at the mix: no need to price at the master's duals
-            mix = 0.0
         new = [d for d in found if master.add(d)]
         if target is not None and best is not None and best >= target - EPS:
             return _Closed(best, box=master.box)
@@ -276,6 +272,15 @@ def _generate(master: _Master, branch: _Branch, pricings: list[RootPricing], sea
             master.widen()
             centre = None
     return _Closed(best, box=master.box, stopped=True)
+
+
+def _lagrangian(at: np.ndarray, answers: list[Priced], k: int) -> float | None:
+    """The bound Σ π + k · min at duals ``at`` (valid at any duals); None while a root has no bound. No root
+    at all (a branch no district can meet): no plan in this branch."""
+    lows = [a.low for a in answers]
+    if any(low is None for low in lows):
+        return None
+    return float(at.sum()) + k * min(lows) if lows else float("inf")
 
 
 def _price(pricings: list[RootPricing], pool: ThreadPoolExecutor, pi: np.ndarray, *, k: int,
