@@ -12,20 +12,21 @@ very degenerate LP jump between extreme values and the bound hardly moves (on Lo
 plain master sat at the warm start's 51 for 27 iterations). δ doubles whenever nothing prices out while a
 slack is still in use; once none is used the master is the plain set-partitioning LP.
 
-Its duals price a new district (``solver.district_pricing``): reduced cost c_D − Σ_{a∈D} π_a − μ. For
-any duals, every plan's cut edges are at least
+Its duals price a new district (``solver.district_pricing``): reduced cost c_D − Σ_{a∈D} π_a − μ. Each
+pricing MIP bounds the least c_D − π(D) over the districts whose first atom (in the vertex ordering) is
+its root. A plan's k districts have k different first atoms, so for any duals its cut edges are at least
 
-    Σ_a π_a + k μ + k · (lower bound of the least reduced cost over connected districts in the band)
+    Σ_a π_a + (the sum of the k least of those roots' bounds)
 
-(each of the plan's k districts has reduced cost at least the minimum; μ cancels), so a bound is valid
-at every round that ran the pricing MIPs, at any duals, also when the clock stops them early. At the end
+(at least Σ π + k · the least; μ cancels), so a bound is valid at every round that ran the pricing MIPs,
+at any duals, also when the clock stops them early. At the end
 (no district prices out) it is the master LP's value, which mixes districts far less than the labelling
 model's relaxation (which spreads every atom evenly over the labels).
 
 The MIPs run at a mix of the master's duals and those of the best bound so far (Wentges' smoothing, half
 and half), and at the master's own only when the mix finds nothing they price out: fewer rounds. The
-roots' pricing MIPs run on ``threads`` at once; local search from the districts in hand runs first, and
-the MIPs only when it finds nothing. (Stopping the MIPs at their first district that prices out was
+roots' pricing MIPs run on ``threads`` at once; local search from the districts in hand (adding,
+dropping or swapping atoms) runs first, and the MIPs only when it finds nothing. (Stopping the MIPs at their first district that prices out was
 tried on Louisiana: three times the rounds, and the bound came later.)
 
 When the LP ends below ``target`` (the incumbent less one, for a proof), the search branches on two
@@ -81,7 +82,9 @@ class _Branch:
     box: float = FIRST_BOX
 
     def allows(self, district: np.ndarray) -> bool:
-        members = set(district.tolist())
+        return self.admits(set(district.tolist()))
+
+    def admits(self, members: set[int]) -> bool:
         return (all((a in members) == (b in members) for a, b in self.together)
                 and not any(a in members and b in members for a, b in self.apart))
 
@@ -240,7 +243,7 @@ def _generate(master: _Master, branch: _Branch, pricings: list[RootPricing], sea
             return [d for d in districts
                     if branch.allows(d) and master.cost(d) - float(pi[d].sum()) - mu < -EPS]
 
-        found = negative(search.run(master.live_columns(), pi, mu))
+        found = negative(search.run(master.live_columns(), pi, mu, admits=branch.admits))
         exact = not found
         # Priced at a mix of the duals with the best bound and the master's (Wentges); at the master's own
         # only when the mix finds nothing they price out (a misprice) and leaves the branch open.
@@ -275,12 +278,15 @@ def _generate(master: _Master, branch: _Branch, pricings: list[RootPricing], sea
 
 
 def _lagrangian(at: np.ndarray, answers: list[Priced], k: int) -> float | None:
-    """The bound Σ π + k · min at duals ``at`` (valid at any duals); None while a root has no bound. No root
-    at all (a branch no district can meet): no plan in this branch."""
+    """The bound Σ π + (the k least roots' lows) at duals ``at`` (valid at any duals); None while a root has
+    no bound. A plan's k districts have k different first atoms, so they take k different roots' values,
+    never k times the least one. Fewer than k roots (a branch no plan can meet): no plan in this branch."""
     lows = [a.low for a in answers]
     if any(low is None for low in lows):
         return None
-    return float(at.sum()) + k * min(lows) if lows else float("inf")
+    if len(lows) < k:
+        return float("inf")
+    return float(at.sum()) + float(sum(sorted(lows)[:k]))
 
 
 def _price(pricings: list[RootPricing], pool: ThreadPoolExecutor, pi: np.ndarray, *, k: int,

@@ -16,12 +16,13 @@ import pytest
 
 from solver import Spec, solve
 from solver.attempts import Stage
+from solver.district_pricing import LocalPricing
 from solver.linear import LinearModel, make_runner
 from solver.ordering import build_ordering
 from solver.partition_bound import SMOOTHING, partition_bound
 from solver.problem import build_problem
 from solver.tuning import DEFAULT_TUNING
-from solver_fixtures import band, banded_graph, feasible_plans
+from solver_fixtures import band, banded_graph, feasible_plans, grid_graph
 
 CASES = [(seed, 2 + seed % 3) for seed in (0, 1, 2, 5, 7)]
 
@@ -97,7 +98,29 @@ def test_smoothed_duals_reach_the_same_proof(smoothing):
     lp, proof = bound(None, smoothing=smoothing), bound(optimum - 0.1, smoothing=smoothing)
     assert lp.finished and abs(lp.bound - 7.5) < 1e-6
     assert optimum - 0.1 - 1e-6 <= proof.bound <= optimum + 1e-6
-    assert (lp.mixed > 0) == (smoothing > 0) and lp.mispriced <= lp.mixed
+    assert lp.mispriced <= lp.mixed and (smoothing > 0 or lp.mixed == proof.mixed == 0)
+    # Here the local search finds every column until the last round; on this graph a MIP round runs at a mix.
+    values, small = _case(1, 9, 3)
+    mixed = small(None, smoothing=smoothing)
+    assert mixed.finished and math.ceil(mixed.bound - 1e-6) == min(values)
+    assert (mixed.mixed > 0) == (smoothing > 0)
+
+
+def test_local_pricing_swaps_where_the_band_allows_no_single_move():
+    # Six atoms in a row, 100 residents each, districts of exactly 200: from {0, 1} no atom can join or leave
+    # alone, yet swapping 0 out for 2 reaches a district that prices out (π rewards atom 2).
+    graph = grid_graph(1, 6, population=100)
+    problem = build_problem(graph, Spec(max_population=200, min_population=200, districts=3, objective="cut-edges"))
+    atom = {problem.unit_ids[units[0]]: a for a, units in enumerate(problem.atom_units)}
+    row = [atom[f"r00c{c:02d}"] for c in range(6)]
+    pi = np.zeros(problem.n_atoms)
+    pi[row[2]] = 5.0
+    search = LocalPricing(problem, problem.edge_count.astype(float))
+    found = search.run([np.array(sorted(row[:2]))], pi, 0.0)
+    assert found and all(row[2] in d and len(d) == 2 for d in found)
+    # A branch that keeps atoms 0 and 1 together rules that district out, and the search respects it.
+    assert search.run([np.array(sorted(row[:2]))], pi, 0.0,
+                      admits=lambda members: (row[0] in members) == (row[1] in members)) == []
 
 
 @pytest.mark.parametrize("above", [1e-4, 0.5, 3.0])
@@ -132,3 +155,17 @@ def test_changed_costs_are_the_ones_the_run_reports():
     result = runner.run(time_limit_s=10, start=None)
     assert result.objective == pytest.approx(-10.0)
     assert result.bound == pytest.approx(-10.0, abs=1e-4)
+
+
+def test_the_bound_takes_k_different_roots():
+    # A plan's districts have different first atoms: at zero duals, roots worth 0, 5 and 6 bound two districts
+    # by 0 + 5, not 2 · 0; a branch with fewer roots than districts holds no plan; a root without a bound yet
+    # leaves none.
+    from solver.district_pricing import Priced
+    from solver.partition_bound import _lagrangian
+
+    at = np.zeros(4)
+    assert _lagrangian(at, [Priced(6.0, []), Priced(0.0, []), Priced(5.0, [])], 2) == 5.0
+    assert _lagrangian(at + 0.5, [Priced(6.0, []), Priced(0.0, [])], 2) == 8.0
+    assert _lagrangian(at, [Priced(1.0, [])], 2) == math.inf
+    assert _lagrangian(at, [Priced(None, []), Priced(1.0, [])], 1) is None
