@@ -11,7 +11,7 @@ population band with a small reduced cost ½·cut(D) − Σ_{a∈D} π_a.
   district r roots, which is what makes the column generation's bound valid.
 * ``LocalPricing``: local search from the districts in hand (add an atom, drop one, or swap one in for
   one out), cheap and without a bound. The swaps matter where the band is narrow: on Louisiana's counties
-  they cut the pricing MIPs a proof needs from 561 to 407.
+  they and 100 starts (not 30) cut the pricing MIPs a proof needs from 561 to 407.
 """
 from __future__ import annotations
 
