@@ -19,15 +19,16 @@ its root. A plan's k districts have k different first atoms, so for any duals it
     Σ_a π_a + (the sum of the k least of those roots' bounds)
 
 (at least Σ π + k · the least; μ cancels), so a bound is valid at every round that ran the pricing MIPs,
-at any duals, also when the clock stops them early. At the end
-(no district prices out) it is the master LP's value, which mixes districts far less than the labelling
-model's relaxation (which spreads every atom evenly over the labels).
+at any duals, also when the clock stops them early. At the end (no district prices out) it is the master
+LP's value, which mixes districts far less than the labelling model's relaxation (which spreads every atom
+evenly over the labels).
 
 The MIPs run at a mix of the master's duals and those of the best bound so far (Wentges' smoothing, half
 and half), and at the master's own only when the mix finds nothing they price out: fewer rounds. The
 roots' pricing MIPs run on ``threads`` at once; local search from the districts in hand (adding,
-dropping or swapping atoms) runs first, and the MIPs only when it finds nothing. (Stopping the MIPs at their first district that prices out was
-tried on Louisiana: three times the rounds, and the bound came later.)
+dropping or swapping atoms) runs first, and the MIPs only when it finds nothing. (Stopping the MIPs at
+their first district that prices out was tried on Louisiana: three times the rounds, and the bound came
+later.)
 
 When the LP ends below ``target`` (the incumbent less one, for a proof), the search branches on two
 neighbouring atoms that the LP puts in one district only in part (Ryan & Foster): one branch keeps them
