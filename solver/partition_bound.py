@@ -44,11 +44,11 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from solver.district_pricing import EPS, LocalPricing, Pairs, Priced, RootPricing, root_pricings
+from solver.district_pricing import EPS, Known, LocalPricing, Pairs, Priced, RootPricing, root_pricings
 from solver.linear import banner_hidden, use_threads
 from solver.ordering import Ordering
 from solver.problem import Problem
@@ -75,12 +75,14 @@ class PartitionBound:
 
 @dataclass(frozen=True)
 class _Branch:
-    """Pairs of atoms held together or apart, the parent's bound and the box its master starts with."""
+    """Pairs of atoms held together or apart, the parent's bound, the box its master starts with and the
+    roots' bounds the parent's pricing proved (still valid here)."""
 
     together: Pairs = ()
     apart: Pairs = ()
     inherited: float | None = None
     box: float = FIRST_BOX
+    known: dict[int, Known] = field(default_factory=dict)
 
     def allows(self, district: np.ndarray) -> bool:
         return self.admits(set(district.tolist()))
@@ -205,7 +207,7 @@ def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.nd
         while open_branches and time.monotonic() < deadline:
             branch = open_branches.pop()
             pricings = root_pricings(problem, ordering, weights, seed=seed, together=branch.together,
-                                     apart=branch.apart)
+                                     apart=branch.apart, known=branch.known)
             closed = _generate(master, branch, pricings, search, pool, k=k, target=target, deadline=deadline,
                                smoothing=smoothing, result=result)
             result.branches += 1
@@ -215,9 +217,10 @@ def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.nd
                 if closed.stopped or (target is not None and (own is None or own < target - EPS)):
                     break   # this branch can neither be closed nor split: the search ends here
                 continue
-            for side in (_Branch(branch.together, branch.apart + (closed.pair,), own, max(FIRST_BOX, closed.box / 4)),
-                         _Branch(branch.together + (closed.pair,), branch.apart, own, max(FIRST_BOX, closed.box / 4))):
-                open_branches.append(side)
+            known = {p.root: tuple(p.known) for p in pricings}
+            box = max(FIRST_BOX, closed.box / 4)
+            open_branches += [_Branch(branch.together, branch.apart + (closed.pair,), own, box, known),
+                              _Branch(branch.together + (closed.pair,), branch.apart, own, box, known)]
     every = closed_bounds + [b.inherited for b in open_branches]
     result.bound = None if not every or any(b is None for b in every) else min(every)
     result.columns = len(master.seen)

@@ -169,3 +169,68 @@ def test_the_bound_takes_k_different_roots():
     assert _lagrangian(at + 0.5, [Priced(6.0, []), Priced(0.0, [])], 2) == 8.0
     assert _lagrangian(at, [Priced(1.0, [])], 2) == math.inf
     assert _lagrangian(at, [Priced(None, []), Priced(1.0, [])], 1) is None
+
+
+def _rooted_values(problem, pricing, pi):
+    """Every district ``pricing`` covers (its atoms, the root in it, connected, in the band), by brute force:
+    ½·cut − π·y of each."""
+    from solver.graphs import reach
+
+    others = [int(a) for a in pricing.atoms if a != pricing.root]
+    values = []
+    for mask in range(1 << len(others)):
+        members = {pricing.root} | {a for i, a in enumerate(others) if mask >> i & 1}
+        population = problem.atom_population[list(members)].sum()
+        if not problem.min_population <= population <= problem.max_population:
+            continue
+        if len(reach(problem.atom_neighbours, pricing.root, inside=members)) < len(members):
+            continue
+        cut = sum(1 for u, v in zip(problem.edge_u, problem.edge_v) if (u in members) != (v in members))
+        values.append(cut / 2.0 - float(pi[list(members)].sum()))
+    return values
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_a_roots_earlier_bounds_carried_to_new_duals_stay_below_its_least_value(seed):
+    from solver.district_pricing import root_pricings
+
+    graph = banded_graph(seed, 9, group=False, facility=False)
+    low, high = band(graph, 3, 0.3)
+    problem = build_problem(graph, Spec(max_population=high, min_population=low, districts=3, objective="cut-edges"))
+    ordering = build_ordering(problem, 3, seed=0, time_limit_s=2.0)
+    pricings = root_pricings(problem, ordering, problem.edge_count.astype(float), seed=0)
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for pricing in pricings:
+        for _ in range(3):
+            pricing.price(rng.uniform(-2, 2, problem.n_atoms), cutoff=None, time_limit_s=10)
+        for _ in range(5):
+            pi = rng.uniform(-2, 2, problem.n_atoms)
+            values = _rooted_values(problem, pricing, pi)
+            if values:
+                assert pricing.carried(pi) <= min(values) + 1e-9
+                checked += 1
+    assert checked >= 5
+
+
+def test_a_root_whose_carried_bound_reaches_the_cutoff_runs_no_mip():
+    from solver.district_pricing import root_pricings
+
+    graph = banded_graph(2, 9, group=False, facility=False)
+    low, high = band(graph, 3, 0.3)
+    problem = build_problem(graph, Spec(max_population=high, min_population=low, districts=3, objective="cut-edges"))
+    ordering = build_ordering(problem, 3, seed=0, time_limit_s=2.0)
+    pricing = root_pricings(problem, ordering, problem.edge_count.astype(float), seed=0)[0]
+    pi = np.linspace(-1.0, 1.0, problem.n_atoms)
+    least = pricing.price(pi, cutoff=None, time_limit_s=10).low
+    assert least == pytest.approx(min(_rooted_values(problem, pricing, pi)), abs=1e-6)
+    runs = []
+    run = pricing.runner.run
+    pricing.runner.run = lambda **kw: runs.append(kw) or run(**kw)
+    lower = pi - 0.01   # duals fell everywhere: nothing can have become cheaper
+    assert pricing.price(lower, cutoff=least - 0.5, time_limit_s=10).low >= least - 0.5
+    assert runs == []
+    # A cutoff above what the earlier run proved leaves the question open: the MIP runs.
+    assert pricing.price(lower, cutoff=least + 0.5, time_limit_s=10).low == pytest.approx(
+        min(_rooted_values(problem, pricing, lower)), abs=1e-6)
+    assert len(runs) == 1
