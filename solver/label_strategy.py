@@ -60,7 +60,7 @@ def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: 
                                         deadline=now + tuning.frontier_share * (deadline - now), tuning=tuning,
                                         neighbour_rows=neighbour_rows):
             proof = True
-        if partition_applies(problem, spec, tuning):
+        if partition_applies(problem, spec, outcome.k, tuning):
             now = time.monotonic()
             bound_by_partition(problem, spec, outcome, ordering,
                                deadline=now + tuning.partition_share * (deadline - now), seed=spec.seed)
@@ -129,11 +129,12 @@ def _warm_start(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: flo
                                   tuning=tuning)
 
 
-def partition_applies(problem: Problem, spec: Spec, tuning: Tuning) -> bool:
+def partition_applies(problem: Problem, spec: Spec, k: int, tuning: Tuning) -> bool:
     """Column generation runs when given a share of the time, for the cut-edges objective on the plain
-    problem (``Problem.band_and_contiguity_only``)."""
+    problem (``Problem.band_and_contiguity_only``) whose k districts, at least three, hold few atoms each."""
+    few_atoms = problem.n_atoms <= min(tuning.partition_max_atoms, tuning.partition_atoms_per_district * k)
     return (tuning.partition_share > 0 and spec.objective == "cut-edges" and not spec.first_plan
-            and problem.n_atoms <= tuning.partition_max_atoms
+            and k >= tuning.partition_min_districts and few_atoms
             and problem.band_and_contiguity_only(spec.require_facility))
 
 

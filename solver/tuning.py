@@ -51,8 +51,16 @@ class Tuning:
     #: 3.2 GB for one such matrix, and ended in MemoryError at 6.8 GB).
     max_dense_pairs: int = 25_000_000
     #: Column generation over districts (``solver.partition_bound``) bounds the cut edges before the
-    #: labelling model runs, up to this many atoms (its pricing MIP has about 8 rows an atom-graph edge).
+    #: labelling model runs, up to this many atoms (its pricing MIP has about 8 rows an atom-graph edge)
     partition_max_atoms: int = 2_000
+    #: and where districts hold at most this many atoms on average: each root's pricing MIP is then small,
+    #: while the labelling model's relaxation, which spreads atoms over many labels, is weak. Route alone, 2
+    #: threads: Louisiana's counties (10.7 a district) proven in 242.7 s and New Mexico's (11) in 3.8 s;
+    #: Oklahoma's (15.4) not within 120 s, nor Arkansas's (18.8), which the labelling model proves in 69 s and 57 s.
+    partition_atoms_per_district: float = 12.0
+    #: and for at least this many districts: with two labels the labelling model's relaxation mixes little
+    #: (Maine's counties, k = 2: proven by it in 0.3 s, by the route in 4.2 s).
+    partition_min_districts: int = 3
     #: The labelling model has about 4·atoms·k + edges·k columns and 4·atoms·k + 2·edges·k rows.
     max_label_rows: int = 400_000
     #: Rows of the labelling model built per second (measured: 83k rows in 0.65 s, 322k in 3.6 s on a busy
@@ -165,9 +173,8 @@ class Tuning:
     regroup_share: float = 0.2
     frontier_share: float = 0.15
     #: Column generation's share of the time left after the warm start (0: not run); the labelling model
-    #: gets the rest. Off by default: its bound is valid but its pricing MIP (5–15 s a call on the county
-    #: benchmarks) reached only 23.8 on Arkansas in 145 s, where the labelling model proves 33 in ~137 s.
-    partition_share: float = 0.0
+    #: gets the rest: it alone can still find a better plan than the warm start's.
+    partition_share: float = 0.9
     ordering_share: float = 0.1
     root_lp_share: float = 0.05
 

@@ -138,10 +138,12 @@ def test_solve_with_the_partition_stage_proves_the_enumerated_optimum(seed):
     low, high = band(graph, k, 0.3)
     spec = Spec(max_population=high, min_population=low, districts=k, objective="cut-edges", time_limit_s=30)
     optimum = min(_cut(graph, a) for a in feasible_plans(graph, spec, k))
-    tuning = dataclasses.replace(DEFAULT_TUNING, partition_share=0.5)
-    plan = solve(graph, spec, tuning=tuning)
+    plan = solve(graph, spec)   # 3 atoms a district: the default runs the stage
     assert plan.status == "optimal" and plan.objective == optimum
     assert any(a.stage == Stage.PARTITION for a in plan.attempts)
+    # Where districts hold more atoms than the rule's the labelling model alone runs.
+    tuning = dataclasses.replace(DEFAULT_TUNING, partition_atoms_per_district=2.0)
+    assert not any(a.stage == Stage.PARTITION for a in solve(graph, spec, tuning=tuning).attempts)
 
 
 def test_changed_costs_are_the_ones_the_run_reports():
