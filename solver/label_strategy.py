@@ -25,7 +25,7 @@ from solver.lazy_cuts import ModelHooks, run_rounds
 from solver.linear import HighsRunner, RunState, make_runner
 from solver.ordering import Ordering, build_ordering
 from solver.partition_bound import partition_bound
-from solver.outcome import Outcome
+from solver.outcome import Outcome, candidate_of
 from solver.problem import Problem
 from solver.spec import Spec
 from solver.tuning import Tuning
@@ -63,7 +63,7 @@ def optimise_edges(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: 
         if partition_applies(problem, spec, outcome.k, tuning):
             now = time.monotonic()
             bound_by_partition(problem, spec, outcome, ordering,
-                               deadline=now + tuning.partition_share * (deadline - now), seed=spec.seed)
+                               deadline=now + tuning.partition_share * (deadline - now), tuning=tuning)
             if outcome.proven(tuning.optimal_gap):
                 return
     run_label(problem, spec, outcome, deadline=deadline, tuning=tuning, ordering=ordering, proof=proof,
@@ -130,32 +130,52 @@ def _warm_start(problem: Problem, spec: Spec, outcome: Outcome, *, deadline: flo
 
 
 def partition_applies(problem: Problem, spec: Spec, k: int, tuning: Tuning) -> bool:
-    """Column generation runs when given a share of the time, for the cut-edges objective on the plain
+    """Column generation runs when given a share of the time, for the edge objectives on the plain
     problem (``Problem.band_and_contiguity_only``) whose k districts, at least three, hold few atoms each."""
     few_atoms = problem.n_atoms <= min(tuning.partition_max_atoms, tuning.partition_atoms_per_district * k)
-    return (tuning.partition_share > 0 and spec.objective == "cut-edges" and not spec.first_plan
+    return (tuning.partition_share > 0 and spec.objective in ("cut-edges", "boundary") and not spec.first_plan
             and k >= tuning.partition_min_districts and few_atoms
             and problem.band_and_contiguity_only(spec.require_facility))
 
 
 def bound_by_partition(problem: Problem, spec: Spec, outcome: Outcome, ordering: Ordering, *, deadline: float,
-                       seed: int) -> None:
-    """The column-generation bound (``solver.partition_bound``), raised into ``outcome``; it stops early
-    once it proves the incumbent optimal."""
+                       tuning: Tuning) -> None:
+    """The column-generation bound (``solver.partition_bound``), raised into ``outcome``, and the plans its
+    branches end in, offered to it; it stops early once it proves the incumbent optimal."""
     started = time.monotonic()
     k, incumbent = outcome.k, outcome.candidate
     districts = [np.flatnonzero(incumbent.assignment == d) for d in range(k)]
-    # Cut edges are integers: a bound above incumbent − 1 proves the incumbent.
-    found = partition_bound(problem, k, ordering, problem.edge_count.astype(float), districts, deadline=deadline,
-                            seed=seed, target=incumbent.objective - 1.0 + 1e-4, threads=spec.threads)
-    bound = None if found.bound is None else math.ceil(found.bound - 1e-6)
+    # Cut edges are integers: a bound above incumbent − 1 proves the incumbent. A boundary length is
+    # proven within the relative gap ``solve`` calls optimal.
+    integral = spec.objective == "cut-edges"
+
+    def target_below(value: float) -> float:
+        return value - 1.0 + 1e-4 if integral else value - tuning.optimal_gap * abs(value)
+
+    def on_plan(whole: list[np.ndarray]) -> float:
+        """A branch's LP ended in whole districts: a plan, checked and scored here like any other."""
+        assignment = np.empty(problem.n_atoms, dtype=np.int64)
+        for d, district in enumerate(whole):
+            assignment[district] = d
+        outcome.offer(candidate_of(problem, assignment, spec, k))
+        return target_below(outcome.candidate.objective)
+
+    found = partition_bound(problem, k, ordering, problem.edge_weights(spec.objective).astype(float), districts,
+                            deadline=deadline, seed=spec.seed, target=target_below(incumbent.objective),
+                            threads=spec.threads, on_plan=on_plan)
+    best = outcome.candidate
+    if found.bound is None:
+        bound = None
+    else:   # never above the plan it bounds: round-off in the LP's metres must not state a negative gap
+        bound = math.ceil(found.bound - 1e-6) if integral else min(found.bound, best.objective)
     outcome.raise_bound(bound)
     outcome.record(Attempt(districts=k, stage=Stage.PARTITION,
-                           status=Verdict.OPTIMAL if bound is not None and bound >= incumbent.objective
-                           else Verdict.FEASIBLE, objective=incumbent.objective, bound=bound,
+                           status=Verdict.OPTIMAL if bound is not None and bound >= target_below(best.objective)
+                           else Verdict.FEASIBLE, objective=best.objective, bound=bound,
                            time_s=time.monotonic() - started,
                            figures={"iterations": found.iterations, "columns": found.columns,
                                     "branches": found.branches, "mixed_rounds": found.mixed,
+                                    "whole_lp_plans": found.plans,
                                     "lp_finished": found.finished}))
 
 

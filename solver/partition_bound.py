@@ -43,6 +43,7 @@ which the callers check with ``applies``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -53,7 +54,8 @@ from solver.linear import banner_hidden, use_threads
 from solver.ordering import Ordering
 from solver.problem import Problem
 
-#: The box around the duals at the start (cut edges per atom); doubled as the master needs.
+#: The box around the duals at the start, in mean edge weights per atom (cut edges on a county graph, where
+#: each weighs one; metres for ``boundary``); doubled as the master needs.
 FIRST_BOX = 8.0
 #: Wentges smoothing: the pricing runs at this mix of the duals with the best bound so far and the master's.
 SMOOTHING = 0.5
@@ -71,6 +73,7 @@ class PartitionBound:
     mixed: int = 0                    # pricing rounds at a mix of duals (smoothing)
     mispriced: int = 0                # of those, rounds that found nothing the master's duals price out
     finished: bool = False            # the root's LP ran to its end: ``master`` is the LP bound itself
+    plans: int = 0                    # branches whose LP ended in whole districts: a plan, given to ``on_plan``
 
 
 @dataclass(frozen=True)
@@ -99,13 +102,14 @@ class _Closed:
     bound: float | None
     pair: tuple[int, int] | None = None
     box: float = FIRST_BOX
-    stopped: bool = False             # by the deadline, or an LP whose plan is whole and below target
+    stopped: bool = False             # by the deadline (or a master LP HiGHS could not solve)
+    whole: list[np.ndarray] | None = None   # the LP ended in whole districts: a plan, the branch's best
 
 
 class _Master:
     """The restricted master LP with box-stabilised duals (see the module docstring)."""
 
-    def __init__(self, problem: Problem, k: int, weights: np.ndarray):
+    def __init__(self, problem: Problem, k: int, weights: np.ndarray, box: float):
         import highspy
 
         self.m, self.weights = problem.n_atoms, weights
@@ -118,7 +122,7 @@ class _Master:
         m, inf = self.m, highspy.kHighsInf
         self.h.addRows(m + 1, np.r_[np.ones(m), float(k)], np.r_[np.ones(m), float(k)], 0,
                        np.zeros(m + 1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-        self.box = FIRST_BOX
+        self.box = box
         self.slacks = []
         for a in range(m):
             for sign in (1.0, -1.0):
@@ -169,6 +173,11 @@ class _Master:
         e = int(np.argmin(split))
         return None if not np.isfinite(split[e]) else (int(self.edge_u[e]), int(self.edge_v[e]))
 
+    def chosen(self) -> list[np.ndarray]:
+        """The districts the LP takes (whole when ``fractional_pair`` finds no pair)."""
+        values = np.asarray(self.h.getSolution().col_value)
+        return [column for column, place in zip(self.columns, self.index) if values[place] > 0.5]
+
     def cost(self, district: np.ndarray) -> float:
         inside = np.zeros(self.m, dtype=bool)
         inside[district] = True
@@ -192,17 +201,20 @@ class _Master:
 
 def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.ndarray,
                     start: list[np.ndarray], *, deadline: float, seed: int, target: float | None = None,
-                    threads: int = 1, smoothing: float = SMOOTHING) -> PartitionBound:
+                    threads: int = 1, smoothing: float = SMOOTHING,
+                    on_plan: Callable[[list[np.ndarray]], float | None] | None = None) -> PartitionBound:
     """Column generation from the districts ``start`` (atom arrays, e.g. the incumbent's), then, with a
     ``target``, branching until every branch's bound reaches it (nothing better than target exists), or
     ``deadline``; the roots' pricing MIPs run on ``threads`` at once, at a ``smoothing`` mix of duals (0: the
-    master's own)."""
+    master's own). A branch whose LP ends in whole districts holds no better plan than those: they go to
+    ``on_plan``, which returns the target from then on (a better plan lowers it)."""
     result = PartitionBound()
-    master = _Master(problem, k, weights)
+    first_box = FIRST_BOX * (float(weights.mean()) if len(weights) and weights.mean() > 0 else 1.0)
+    master = _Master(problem, k, weights, first_box)
     for district in start:
         master.add(district)
     search = LocalPricing(problem, weights)
-    open_branches, closed_bounds = [_Branch()], []
+    open_branches, closed_bounds = [_Branch(box=first_box)], []
     with ThreadPoolExecutor(max(1, threads)) as pool:
         while open_branches and time.monotonic() < deadline:
             branch = open_branches.pop()
@@ -212,13 +224,19 @@ def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.nd
                                smoothing=smoothing, result=result)
             result.branches += 1
             own = max((b for b in (branch.inherited, closed.bound) if b is not None), default=None)
+            if closed.whole is not None:
+                result.plans += 1
+                closed_bounds.append(own)
+                if on_plan is not None:
+                    target = on_plan(closed.whole)
+                continue
             if closed.pair is None or target is None or closed.stopped:
                 closed_bounds.append(own)
                 if closed.stopped or (target is not None and (own is None or own < target - EPS)):
                     break   # this branch can neither be closed nor split: the search ends here
                 continue
             known = {p.root: tuple(p.known) for p in pricings}
-            box = max(FIRST_BOX, closed.box / 4)
+            box = max(first_box, closed.box / 4)
             open_branches += [_Branch(branch.together, branch.apart + (closed.pair,), own, box, known),
                               _Branch(branch.together + (closed.pair,), branch.apart, own, box, known)]
     every = closed_bounds + [b.inherited for b in open_branches]
@@ -275,7 +293,10 @@ def _generate(master: _Master, branch: _Branch, pricings: list[RootPricing], sea
                 if root:
                     result.finished = target is None
                 pair = master.fractional_pair()
-                return _Closed(best, pair=pair, box=master.box, stopped=pair is None)
+                if pair is None:   # an LP optimum in whole districts is this branch's optimum
+                    return _Closed(max(value, best if best is not None else value), box=master.box,
+                                   whole=master.chosen())
+                return _Closed(best, pair=pair, box=master.box)
             master.widen()
             centre = None
     return _Closed(best, box=master.box, stopped=True)

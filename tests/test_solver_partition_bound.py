@@ -236,3 +236,52 @@ def test_a_root_whose_carried_bound_reaches_the_cutoff_runs_no_mip():
     assert pricing.price(lower, cutoff=least + 0.5, time_limit_s=10).low == pytest.approx(
         min(_rooted_values(problem, pricing, lower)), abs=1e-6)
     assert len(runs) == 1
+
+
+@pytest.mark.parametrize(("seed", "k"), CASES[:3])
+def test_an_lp_that_ends_in_whole_districts_hands_over_a_better_plan(seed, k):
+    # Started from the worst plan and asked to beat it, the LP ends at the optimum in whole districts: that plan
+    # goes to on_plan, whose lower target closes the search with the optimum as its bound.
+    graph = banded_graph(seed, 9, group=False, facility=False)
+    low, high = band(graph, k, 0.3)
+    spec = Spec(max_population=high, min_population=low, districts=k, objective="cut-edges")
+    problem = build_problem(graph, spec)
+    plans = list(feasible_plans(graph, spec, k))
+    values = [_cut(graph, a) for a in plans]
+    worst = plans[int(np.argmax(values))]
+    atoms = np.array([worst[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
+    handed = []
+
+    def on_plan(whole):
+        handed.append(whole)
+        cut = sum(1 for u, v in zip(problem.edge_u, problem.edge_v)
+                  if not any(u in d and v in d for d in map(set, whole)))
+        return cut - 1 + 1e-4
+
+    found = partition_bound(problem, k, build_ordering(problem, k, seed=0, time_limit_s=2.0),
+                            problem.edge_count.astype(float), [np.flatnonzero(atoms == d) for d in range(k)],
+                            deadline=time.monotonic() + 60, seed=0, target=max(values) - 1 + 1e-4, on_plan=on_plan)
+    assert handed and found.plans == len(handed)
+    best = handed[-1]
+    assert sorted(a for d in best for a in d.tolist()) == list(range(problem.n_atoms)) and len(best) == k
+    cut = sum(1 for u, v in zip(problem.edge_u, problem.edge_v) if not any(u in d and v in d for d in map(set, best)))
+    assert cut == min(values) and math.ceil(found.bound - 1e-6) == min(values)
+
+
+def test_solve_on_boundary_proves_with_the_partition_stage_within_the_gap():
+    # Boundary lengths are not integers: the stage proves within solve's relative gap, and its bound never
+    # exceeds the enumerated optimum.
+    graph = banded_graph(3, 9, group=False, facility=False)
+    for i, (u, v) in enumerate(sorted(graph.edges)):
+        graph.edges[u, v]["length_m"] = 10.0 + (i * 7) % 11 + 0.25 * (i % 3)
+    k = 3
+    low, high = band(graph, k, 0.3)
+    spec = Spec(max_population=high, min_population=low, districts=k, objective="boundary", time_limit_s=30)
+    from solver.objective import score
+
+    optimum = min(score(graph, spec, a) for a in feasible_plans(graph, spec, k))
+    plan = solve(graph, spec)
+    assert plan.status == "optimal" and plan.objective == pytest.approx(optimum)
+    stage = next(a for a in plan.attempts if a.stage == Stage.PARTITION)
+    assert stage.status == "optimal" and optimum * (1 - 1e-5) <= stage.bound <= optimum + 1e-9
+    assert not any(a.stage == Stage.MIP for a in plan.attempts)
