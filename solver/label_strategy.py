@@ -2,7 +2,8 @@
 
 A few thousand recombination steps (``heuristic.improve_edges_until``) improve the warm start, groups of
 neighbouring districts are divided again (``solver.regroup``) and the atoms on the districts' borders
-re-solved exactly (``solver.frontier``), then the labelling model
+re-solved exactly (``solver.frontier``). Where k ≥ 3 districts hold few atoms each, branch-and-price over
+districts (``solver.partition_bound``) then bounds the plan, and often proves it; then the labelling model
 (``solver.label_model``: districts labelled by their root in a vertex ordering, ``solver.ordering``, with
 contiguity as a single-commodity flow) is solved in one run; when it is too large to build,
 recombination continues until the deadline, with no bound. When the frontier search settles the incumbent

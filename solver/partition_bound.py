@@ -30,8 +30,10 @@ dropping or swapping atoms) runs first, and the MIPs only when it finds nothing.
 their first district that prices out was tried on Louisiana: three times the rounds, and the bound came
 later.)
 
-When the LP ends below ``target`` (the incumbent less one, for a proof), the search branches on two
-neighbouring atoms that the LP puts in one district only in part (Ryan & Foster): one branch keeps them
+Edge weights other than one (``boundary``: metres) change only the costs c_D. When the LP ends below
+``target`` (the incumbent less one, for a proof) in whole districts, those are a plan better than the
+incumbent and the best in their branch: the caller takes it and lowers the target. Otherwise the search
+branches on two neighbouring atoms that the LP puts in one district only in part (Ryan & Foster): one branch keeps them
 together, the other apart, in the master (columns that break the rule are set to zero) and in the
 pricing. A branch is closed when its bound reaches ``target``; the bound of the whole search is the
 least over the branches still open. On Louisiana the LP ends at 47.91 and, in a scratch run of the same

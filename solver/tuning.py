@@ -50,7 +50,7 @@ class Tuning:
     #: at once): the Lagrangian bound is computed block by block and nothing is fixed (20,000 units held
     #: 3.2 GB for one such matrix, and ended in MemoryError at 6.8 GB).
     max_dense_pairs: int = 25_000_000
-    #: Column generation over districts (``solver.partition_bound``) bounds the cut edges before the
+    #: Column generation over districts (``solver.partition_bound``) bounds the edge objectives before the
     #: labelling model runs, up to this many atoms (its pricing MIP has about 8 rows an atom-graph edge)
     partition_max_atoms: int = 2_000
     #: and where districts hold at most this many atoms on average: each root's pricing MIP is then small,
