@@ -33,8 +33,8 @@ def _cut(graph, assignment) -> int:
 
 @functools.lru_cache(maxsize=None)
 def _case(seed: int, n: int, k: int):
-    """(every feasible plan's cut edges, bound(target, threads)): the graph's enumerated plans, and column
-    generation started from the worst of them, so that the bound has to be earned."""
+    """(every feasible plan's cut edges, bound(target, threads, smoothing, on_plan), the problem): the graph's
+    enumerated plans, and column generation started from the worst of them, so that the bound has to be earned."""
     graph = banded_graph(seed, n, group=False, facility=False)
     low, high = band(graph, k, 0.3)
     spec = Spec(max_population=high, min_population=low, districts=k, objective="cut-edges")
@@ -45,17 +45,17 @@ def _case(seed: int, n: int, k: int):
     atoms = np.array([worst[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
     ordering = build_ordering(problem, k, seed=0, time_limit_s=2.0)
 
-    def bound(target, threads=1, smoothing=SMOOTHING):
+    def bound(target, threads=1, smoothing=SMOOTHING, on_plan=None):
         return partition_bound(problem, k, ordering, problem.edge_count.astype(float),
                                [np.flatnonzero(atoms == d) for d in range(k)], deadline=time.monotonic() + 60,
-                               seed=0, target=target, threads=threads, smoothing=smoothing)
-    return values, bound
+                               seed=0, target=target, threads=threads, smoothing=smoothing, on_plan=on_plan)
+    return values, bound, problem
 
 
 @pytest.mark.parametrize(("seed", "k"), CASES)
 @pytest.mark.parametrize("with_target", [False, True])
 def test_bound_never_exceeds_the_enumerated_optimum(seed, k, with_target):
-    values, bound = _case(seed, 9, k)
+    values, bound, _ = _case(seed, 9, k)
     optimum = min(values)
     assert max(values) > optimum  # the start is not optimal: the bound has to be earned
     found = bound(optimum - 1 + 1e-4 if with_target else None)
@@ -69,7 +69,7 @@ def test_bound_never_exceeds_the_enumerated_optimum(seed, k, with_target):
 @pytest.mark.parametrize("seed", [0, 7])
 def test_pricing_on_two_threads_gives_a_bound_as_valid(seed):
     # The roots' pricing MIPs run side by side; the bound must still be earned and never overstated.
-    values, bound = _case(seed, 9, 2 + seed % 3)
+    values, bound, _ = _case(seed, 9, 2 + seed % 3)
     found = bound(None, threads=2)
     assert found.finished and math.ceil(found.bound - 1e-6) == min(values)
     assert found.bound <= min(values) + 1e-6
@@ -78,7 +78,7 @@ def test_pricing_on_two_threads_gives_a_bound_as_valid(seed):
 def _fractional_case():
     # 11 atoms, k = 4: the set-partitioning LP is 7.5 and the optimum 8, so only branching can tell that no
     # plan has fewer than 7.9 cut edges.
-    values, bound = _case(0, 11, 4)
+    values, bound, _ = _case(0, 11, 4)
     return min(values), bound
 
 
@@ -100,7 +100,7 @@ def test_smoothed_duals_reach_the_same_proof(smoothing):
     assert optimum - 0.1 - 1e-6 <= proof.bound <= optimum + 1e-6
     assert lp.mispriced <= lp.mixed and (smoothing > 0 or lp.mixed == proof.mixed == 0)
     # Here the local search finds every column until the last round; on this graph a MIP round runs at a mix.
-    values, small = _case(1, 9, 3)
+    values, small, _ = _case(1, 9, 3)
     mixed = small(None, smoothing=smoothing)
     assert mixed.finished and math.ceil(mixed.bound - 1e-6) == min(values)
     assert (mixed.mixed > 0) == (smoothing > 0)
@@ -242,30 +242,21 @@ def test_a_root_whose_carried_bound_reaches_the_cutoff_runs_no_mip():
 def test_an_lp_that_ends_in_whole_districts_hands_over_a_better_plan(seed, k):
     # Started from the worst plan and asked to beat it, the LP ends at the optimum in whole districts: that plan
     # goes to on_plan, whose lower target closes the search with the optimum as its bound.
-    graph = banded_graph(seed, 9, group=False, facility=False)
-    low, high = band(graph, k, 0.3)
-    spec = Spec(max_population=high, min_population=low, districts=k, objective="cut-edges")
-    problem = build_problem(graph, spec)
-    plans = list(feasible_plans(graph, spec, k))
-    values = [_cut(graph, a) for a in plans]
-    worst = plans[int(np.argmax(values))]
-    atoms = np.array([worst[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
+    values, bound, problem = _case(seed, 9, k)
     handed = []
+
+    def cut_of(whole):
+        return sum(1 for u, v in zip(problem.edge_u, problem.edge_v) if not any(u in d and v in d for d in map(set, whole)))
 
     def on_plan(whole):
         handed.append(whole)
-        cut = sum(1 for u, v in zip(problem.edge_u, problem.edge_v)
-                  if not any(u in d and v in d for d in map(set, whole)))
-        return cut - 1 + 1e-4
+        return cut_of(whole) - 1 + 1e-4
 
-    found = partition_bound(problem, k, build_ordering(problem, k, seed=0, time_limit_s=2.0),
-                            problem.edge_count.astype(float), [np.flatnonzero(atoms == d) for d in range(k)],
-                            deadline=time.monotonic() + 60, seed=0, target=max(values) - 1 + 1e-4, on_plan=on_plan)
+    found = bound(max(values) - 1 + 1e-4, on_plan=on_plan)
     assert handed and found.plans == len(handed)
     best = handed[-1]
     assert sorted(a for d in best for a in d.tolist()) == list(range(problem.n_atoms)) and len(best) == k
-    cut = sum(1 for u, v in zip(problem.edge_u, problem.edge_v) if not any(u in d and v in d for d in map(set, best)))
-    assert cut == min(values) and math.ceil(found.bound - 1e-6) == min(values)
+    assert cut_of(best) == min(values) and math.ceil(found.bound - 1e-6) == min(values)
 
 
 def test_solve_on_boundary_proves_with_the_partition_stage_within_the_gap():
