@@ -246,7 +246,8 @@ def test_an_lp_that_ends_in_whole_districts_hands_over_a_better_plan(seed, k):
     handed = []
 
     def cut_of(whole):
-        return sum(1 for u, v in zip(problem.edge_u, problem.edge_v) if not any(u in d and v in d for d in map(set, whole)))
+        together = [set(d.tolist()) for d in whole]
+        return sum(1 for u, v in zip(problem.edge_u, problem.edge_v) if not any(u in d and v in d for d in together))
 
     def on_plan(whole):
         handed.append(whole)
