@@ -33,9 +33,9 @@ later.)
 Edge weights other than one (``boundary``: metres) change only the costs c_D. When the LP ends below
 ``target`` (the incumbent less one, for a proof) in whole districts, those are a plan better than the
 incumbent and the best in their branch: the caller takes it and lowers the target. Otherwise the search
-branches on two neighbouring atoms that the LP puts in one district only in part (Ryan & Foster): one branch keeps them
-together, the other apart, in the master (columns that break the rule are set to zero) and in the
-pricing. A branch is closed when its bound reaches ``target``; the bound of the whole search is the
+branches on two neighbouring atoms that the LP puts in one district only in part (Ryan & Foster): one
+branch keeps them together, the other apart, in the master (columns that break the rule are set to zero)
+and in the pricing. A branch is closed when its bound reaches ``target``; the bound of the whole search is the
 least over the branches still open. On Louisiana the LP ends at 47.91 and, in a scratch run of the same
 algorithm, its two branches closed the gap to 48 (the published optimum is 49).
 
@@ -204,7 +204,7 @@ class _Master:
 def partition_bound(problem: Problem, k: int, ordering: Ordering, weights: np.ndarray,
                     start: list[np.ndarray], *, deadline: float, seed: int, target: float | None = None,
                     threads: int = 1, smoothing: float = SMOOTHING,
-                    on_plan: Callable[[list[np.ndarray]], float | None] | None = None) -> PartitionBound:
+                    on_plan: Callable[[list[np.ndarray]], float] | None = None) -> PartitionBound:
     """Column generation from the districts ``start`` (atom arrays, e.g. the incumbent's), then, with a
     ``target``, branching until every branch's bound reaches it (nothing better than target exists), or
     ``deadline``; the roots' pricing MIPs run on ``threads`` at once, at a ``smoothing`` mix of duals (0: the
