@@ -277,3 +277,26 @@ def test_solve_on_boundary_proves_with_the_partition_stage_within_the_gap():
     stage = next(a for a in plan.attempts if a.stage == Stage.PARTITION)
     assert stage.status == "optimal" and optimum * (1 - 1e-5) <= stage.bound <= optimum + 1e-9
     assert not any(a.stage == Stage.MIP for a in plan.attempts)
+
+
+@pytest.mark.parametrize("centre", [0.0, 40.0, -25.0])
+def test_the_master_keeps_its_duals_in_the_box_about_its_centre(centre):
+    # The box follows the best duals: recentred far from zero, the slacks' costs must hold every dual within
+    # δ of the centre (a box left about zero would keep them within δ of zero), and the LP stays the master LP.
+    from solver.partition_bound import _Master
+
+    graph = banded_graph(2, 9, group=False, facility=False)
+    low, high = band(graph, 3, 0.3)
+    spec = Spec(max_population=high, min_population=low, districts=3, objective="cut-edges")
+    problem = build_problem(graph, spec)
+    plans = list(feasible_plans(graph, spec, 3))
+    master = _Master(problem, 3, problem.edge_count.astype(float), box=1.5)
+    for plan in plans:
+        atoms = np.array([plan[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
+        for d in range(3):
+            master.add(np.flatnonzero(atoms == d))
+    master.recentre(np.full(problem.n_atoms, centre))
+    value, pi, _, slack = master.solve()
+    assert np.all(np.abs(pi - centre) <= 1.5 + 1e-7)
+    if slack <= 1e-9:   # no slack in use: the value is the plain LP's, which the optimum bounds
+        assert value <= min(_cut(graph, plan) for plan in plans) + 1e-6
