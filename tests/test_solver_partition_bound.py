@@ -300,3 +300,37 @@ def test_the_master_keeps_its_duals_in_the_box_about_its_centre(centre):
     assert np.all(np.abs(pi - centre) <= 1.5 + 1e-7)
     if slack <= 1e-9:   # no slack in use: the value is the plain LP's, which the optimum bounds
         assert value <= min(_cut(graph, plan) for plan in plans) + 1e-6
+
+
+def test_a_branch_whose_parents_bound_reaches_a_lowered_target_runs_no_column_generation():
+    # Started from the worst plan (11 cut edges), the first child's LP ends in a plan of 10, the optimum: the
+    # target drops to 9.0001, which its sibling's inherited bound already reaches, so the sibling is closed as
+    # it stands (three branches would run otherwise).
+    values, bound, problem = _case(5, 9, 4)
+    assert sorted(set(values)) == [10, 11]
+
+    def cut_of(whole):
+        together = [set(d.tolist()) for d in whole]
+        return sum(1 for u, v in zip(problem.edge_u, problem.edge_v) if not any(u in d and v in d for d in together))
+
+    handed = []
+
+    def on_plan(whole):
+        handed.append(cut_of(whole))
+        return handed[-1] - 1 + 1e-4
+
+    found = bound(10.0001, on_plan=on_plan)
+    assert handed == [10] and found.branches == 2 and found.bound == pytest.approx(10.0)
+
+
+def test_open_branches_are_taken_lowest_bound_first_then_newest_first():
+    from solver.partition_bound import _Branch, _OpenBranches
+
+    branches = _OpenBranches(_Branch(inherited=5.0, together=((0, 1),)))
+    for inherited, pair in ((3.0, (1, 2)), (4.0, (2, 3)), (3.0, (3, 4))):
+        branches.push(_Branch(inherited=inherited, together=(pair,)))
+    assert sorted(branches.bounds()) == [3.0, 3.0, 4.0, 5.0]
+    taken = []
+    while branches:
+        taken.append(branches.pop().together[0])
+    assert taken == [(3, 4), (1, 2), (2, 3), (0, 1)]
