@@ -31,6 +31,12 @@ def _cut(graph, assignment) -> int:
     return sum(1 for u, v in graph.edges if assignment[u] != assignment[v])
 
 
+def _districts(problem, plan, k: int) -> list[np.ndarray]:
+    """An enumerated plan (unit → district 1…k) as each district's atoms."""
+    atoms = np.array([plan[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
+    return [np.flatnonzero(atoms == d) for d in range(k)]
+
+
 @functools.lru_cache(maxsize=None)
 def _case(seed: int, n: int, k: int):
     """(every feasible plan's cut edges, bound(target, threads, smoothing, on_plan), the problem): the graph's
@@ -41,14 +47,13 @@ def _case(seed: int, n: int, k: int):
     problem = build_problem(graph, spec)
     plans = list(feasible_plans(graph, spec, k))
     values = [_cut(graph, a) for a in plans]
-    worst = plans[int(np.argmax(values))]
-    atoms = np.array([worst[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
+    worst = _districts(problem, plans[int(np.argmax(values))], k)
     ordering = build_ordering(problem, k, seed=0, time_limit_s=2.0)
 
     def bound(target, threads=1, smoothing=SMOOTHING, on_plan=None):
-        return partition_bound(problem, k, ordering, problem.edge_count.astype(float),
-                               [np.flatnonzero(atoms == d) for d in range(k)], deadline=time.monotonic() + 60,
-                               seed=0, target=target, threads=threads, smoothing=smoothing, on_plan=on_plan)
+        return partition_bound(problem, k, ordering, problem.edge_count.astype(float), worst,
+                               deadline=time.monotonic() + 60, seed=0, target=target, threads=threads,
+                               smoothing=smoothing, on_plan=on_plan)
     return values, bound, problem
 
 
@@ -292,9 +297,8 @@ def test_the_master_keeps_its_duals_in_the_box_about_its_centre(centre):
     plans = list(feasible_plans(graph, spec, 3))
     master = _Master(problem, 3, problem.edge_count.astype(float), box=1.5)
     for plan in plans:
-        atoms = np.array([plan[problem.unit_ids[units[0]]] - 1 for units in problem.atom_units])
-        for d in range(3):
-            master.add(np.flatnonzero(atoms == d))
+        for district in _districts(problem, plan, 3):
+            master.add(district)
     master.recentre(np.full(problem.n_atoms, centre))
     value, pi, _, slack = master.solve()
     assert np.all(np.abs(pi - centre) <= 1.5 + 1e-7)
